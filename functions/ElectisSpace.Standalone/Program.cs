@@ -1,0 +1,12 @@
+using ElectisSpace.Standalone;
+
+// The Standalone host: the same shared handlers, served by Kestrel in one process.
+// `seed-admin` is the bootstrap command; anything else starts the server.
+return args.FirstOrDefault() switch
+{
+    "seed-admin" => await Commands.SeedAdminAsync(args[1..]),
+    _ => await StandaloneHost.RunAsync(args),
+};
+
+/// <summary>Lets WebApplicationFactory find the entry point in tests.</summary>
+public partial class Program;

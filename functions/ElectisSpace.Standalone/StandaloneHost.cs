@@ -1,0 +1,71 @@
+using ElectisSpace.Core;
+using ElectisSpace.Core.Common;
+using ElectisSpace.Core.Database;
+using ElectisSpace.Core.Routing;
+using Npgsql;
+
+namespace ElectisSpace.Standalone;
+
+public static class StandaloneHost
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("setting", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"electisSpace cannot start: {e.Message}");
+            return 2;
+        }
+        await MigrateAsync(app.Services);
+        await app.RunAsync();
+        return 0;
+    }
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddElectisSpace(builder.Configuration);
+        // Our own readers enforce 1 MiB (JSON) and 10 MiB (CSV) with the error envelope; Kestrel's cap sits just above.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBody.MaxUploadBytes + 1024 * 1024);
+        var app = builder.Build();
+        Configure(app);
+        return app;
+    }
+
+    /// <summary>Maps the one route table under /api, plus envelopes for unknown routes and wrong methods.</summary>
+    public static void Configure(WebApplication app)
+    {
+        app.UseStatusCodePages(async ctx =>
+        {
+            var (code, message) = ctx.HttpContext.Response.StatusCode switch
+            {
+                404 => (ErrorCodes.NotFound, "No such route."),
+                405 => ("METHOD_NOT_ALLOWED", "This route does not accept that HTTP method."),
+                413 => (ErrorCodes.PayloadTooLarge, "The request body is too large."),
+                var s => (s >= 500 ? ErrorCodes.Internal : ErrorCodes.Validation, "The request failed."),
+            };
+            await ctx.HttpContext.Response.WriteAsJsonAsync(
+                new ErrorEnvelope(new ErrorBody(code, message, null)), Json.Options);
+        });
+
+        var api = app.MapGroup("/api");
+        foreach (var route in ApiRoutes.All)
+            // Cast to Func<…, Task<IResult>>: a bare lambda binds to RequestDelegate and the IResult would be dropped.
+            api.MapMethods(route.Pattern, [route.Method], (Func<HttpContext, Task<IResult>>)(ctx => route.Handler(ctx.Request)))
+                .WithName(route.Name);
+    }
+
+    public static async Task MigrateAsync(IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<ElectisSpace.Core.Configuration.ServerSettings>();
+        if (!settings.RunMigrations) return;
+        var applied = await MigrationRunner.RunAsync(services.GetRequiredService<NpgsqlDataSource>());
+        if (applied.Count > 0)
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("ElectisSpace.Migrations")
+                .LogInformation("Applied migrations: {Migrations}", string.Join(", ", applied));
+    }
+}

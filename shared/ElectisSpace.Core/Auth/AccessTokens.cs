@@ -1,0 +1,89 @@
+using System.Security.Claims;
+using ElectisSpace.Core.Configuration;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ElectisSpace.Core.Auth;
+
+public abstract record TokenCheck
+{
+    public sealed record Valid(CurrentUser User) : TokenCheck;
+    public sealed record Expired : TokenCheck;
+    public sealed record Invalid : TokenCheck;
+}
+
+/// <summary>Issues and validates the 15-minute HS256 access tokens (claims sub, org, role, email, jti).</summary>
+public sealed class AccessTokens
+{
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = true };
+    private readonly SigningCredentials _credentials;
+    private readonly TokenValidationParameters _validation;
+    private readonly ServerSettings _settings;
+    private readonly TimeProvider _clock;
+
+    public AccessTokens(ServerSettings settings, TimeProvider clock)
+    {
+        _settings = settings;
+        _clock = clock;
+        var key = new SymmetricSecurityKey(settings.JwtSigningKey);
+        _credentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256);
+        _validation = new TokenValidationParameters
+        {
+            ValidIssuer = settings.JwtIssuer,
+            ValidAudience = settings.JwtAudience,
+            IssuerSigningKey = key,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+            LifetimeValidator = (notBefore, expires, _, p) => ValidateLifetime(notBefore, expires, p),
+        };
+    }
+
+    public int LifetimeSeconds => (int)_settings.AccessTokenLifetime.TotalSeconds;
+
+    public string Issue(CurrentUser user)
+    {
+        var now = _clock.GetUtcNow().UtcDateTime;
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = _settings.JwtIssuer,
+            Audience = _settings.JwtAudience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + _settings.AccessTokenLifetime,
+            SigningCredentials = _credentials,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = user.UserId.ToString(),
+                ["org"] = user.OrgId.ToString(),
+                ["role"] = EnumNames.Name(user.Role),
+                [JwtRegisteredClaimNames.Email] = user.Email,
+                [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString(),
+            },
+        });
+    }
+
+    public async Task<TokenCheck> ValidateAsync(string token)
+    {
+        var result = await _handler.ValidateTokenAsync(token, _validation);
+        if (!result.IsValid)
+            return result.Exception is SecurityTokenExpiredException ? new TokenCheck.Expired() : new TokenCheck.Invalid();
+        var c = result.ClaimsIdentity;
+        if (!Guid.TryParse(c.FindFirst(JwtRegisteredClaimNames.Sub)?.Value, out var sub)
+            || !Guid.TryParse(c.FindFirst("org")?.Value, out var org)
+            || !EnumNames.TryParse<Role>(c.FindFirst("role")?.Value ?? "", out var role))
+            return new TokenCheck.Invalid();
+        return new TokenCheck.Valid(new CurrentUser(sub, org, role, c.FindFirst(JwtRegisteredClaimNames.Email)?.Value ?? ""));
+    }
+
+    // Lifetime is checked against the injected clock (not DateTime.UtcNow) so tests can move time.
+    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, TokenValidationParameters p)
+    {
+        var now = _clock.GetUtcNow().UtcDateTime;
+        if (expires is null) return false;
+        if (notBefore is { } nb && nb > now + p.ClockSkew) throw new SecurityTokenNotYetValidException("Token not yet valid.");
+        if (expires.Value < now - p.ClockSkew) throw new SecurityTokenExpiredException("Token expired.") { Expires = expires.Value };
+        return true;
+    }
+}

@@ -1,0 +1,203 @@
+using ElectisSpace.Core.Configuration;
+using ElectisSpace.Core.Users;
+
+namespace ElectisSpace.Core.Auth;
+
+public sealed record LoginRequest(string? Email, string? Password, string? Organization);
+public sealed record RefreshRequest(string? RefreshToken);
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+public sealed record OrganizationRef(Guid Id, string Name, string Code);
+public sealed record LoginUser(Guid Id, string Email, string? FirstName, string? LastName, Role Role, OrganizationRef Organization);
+public sealed record TokenResponse(string AccessToken, string RefreshToken, int ExpiresIn, string TokenType, LoginUser User);
+public sealed record MessageResponse(string Message);
+
+/// <summary>/api/auth: login, refresh (rotating), logout, change-password.</summary>
+public static class AuthHandlers
+{
+    public const string RefreshCookie = "refreshToken";
+    private const int MaxFailedLogins = 10;
+    private static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
+    private const string InvalidCredentials = "Invalid email or password.";
+
+    public static Task<IResult> Login(HttpRequest req) => Api.Public(req, async ctx =>
+    {
+        var body = await ctx.ReadJsonAsync<LoginRequest>();
+        new Validator().Required("email", body.Email).Email("email", body.Email)
+            .Required("password", body.Password).MaxLength("password", body.Password, 128)
+            .MaxLength("organization", body.Organization, 40).ThrowIfInvalid();
+        var email = body.Email!.Trim();
+
+        await ctx.Service<RateLimiter>().HitAsync(
+            [$"login:ip:{ctx.Ip}", $"login:email:{email.ToLowerInvariant()}"],
+            ctx.Service<ServerSettings>().LoginPerMinute, TimeSpan.FromMinutes(1), ctx.Aborted);
+
+        var passwords = ctx.Service<Passwords>();
+        var clock = ctx.Service<TimeProvider>();
+        var tokens = ctx.Service<RefreshTokens>();
+        var now = clock.GetUtcNow();
+
+        // The outcome is decided inside the transaction and thrown after commit: a failed login must
+        // still persist its counter and audit row.
+        var (outcome, response) = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var candidates = (await UsersRepository.FindByEmailAsync(c, tx, email, body.Organization)).ToList();
+            if (candidates.Count == 0)
+            {
+                passwords.Verify(passwords.DummyHash, body.Password!); // same cost as a wrong password
+                await AuditLog.WriteAsync(c, tx, new AuditContext(null, null, ctx.Ip, ctx.UserAgent),
+                    AuditActions.LoginFailed, "user", null, null, new { email, reason = "unknown email" });
+                return (ApiException.Unauthorized(InvalidCredentials), (TokenResponse?)null);
+            }
+            foreach (var u in candidates)
+            {
+                var who = new AuditContext(u.OrgId, u.Id, ctx.Ip, ctx.UserAgent);
+                if (u.LockedUntil > now)
+                    return (Locked(u.LockedUntil.Value), null);
+                if (!passwords.Verify(u.PasswordHash, body.Password!)) continue;
+                if (!u.IsActive)
+                {
+                    await AuditLog.WriteAsync(c, tx, who, AuditActions.LoginFailed, "user", u.Id, null, new { reason = "deactivated" });
+                    return (ApiException.Unauthorized("This account has been deactivated."), null);
+                }
+                await c.ExecuteAsync("""
+                    UPDATE users SET last_login_at = now(), failed_login_count = 0, locked_until = NULL
+                    WHERE org_id = @OrgId AND id = @Id
+                    """, new { u.OrgId, u.Id }, tx);
+                await AuditLog.WriteAsync(c, tx, who, AuditActions.Login, "user", u.Id);
+                var refresh = await tokens.IssueAsync(c, tx, u.OrgId, u.Id);
+                return ((ApiException?)null, await TokenResponseAsync(ctx, c, tx, u, refresh));
+            }
+            // Wrong password: count it against every candidate account (normally exactly one).
+            ApiException failure = ApiException.Unauthorized(InvalidCredentials);
+            foreach (var u in candidates)
+            {
+                var count = u.FailedLoginCount + 1;
+                DateTimeOffset? lockedUntil = count >= MaxFailedLogins ? now + LockoutDuration : null;
+                await c.ExecuteAsync("""
+                    UPDATE users SET failed_login_count = @Count, locked_until = @LockedUntil WHERE org_id = @OrgId AND id = @Id
+                    """, new { Count = lockedUntil is null ? count : 0, LockedUntil = lockedUntil, u.OrgId, u.Id }, tx);
+                await AuditLog.WriteAsync(c, tx, new AuditContext(u.OrgId, u.Id, ctx.Ip, ctx.UserAgent),
+                    AuditActions.LoginFailed, "user", u.Id, null, new { reason = "wrong password", failedAttempts = count, lockedUntil });
+                if (lockedUntil is { } until && candidates.Count == 1) failure = Locked(until);
+            }
+            return (failure, null);
+        }, ctx.Aborted);
+
+        if (outcome is not null) throw outcome;
+        SetRefreshCookie(ctx, response!.RefreshToken);
+        return ApiResults.Ok(response);
+    });
+
+    public static Task<IResult> Refresh(HttpRequest req) => Api.Public(req, async ctx =>
+    {
+        var token = await ReadRefreshTokenAsync(ctx);
+        if (token is null)
+            throw ApiException.Validation("A refresh token is required (body refreshToken or the refreshToken cookie).",
+                new FieldError("refreshToken", "refreshToken is required."));
+        await ctx.Service<RateLimiter>().HitAsync([$"refresh:ip:{ctx.Ip}"], ctx.Service<ServerSettings>().RefreshPerMinute, TimeSpan.FromMinutes(1), ctx.Aborted);
+
+        var tokens = ctx.Service<RefreshTokens>();
+        var now = ctx.Service<TimeProvider>().GetUtcNow();
+        var (outcome, response) = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var stored = await tokens.FindForUpdateAsync(c, tx, token);
+            if (stored is null) return (ApiException.Unauthorized("The refresh token is not valid."), (TokenResponse?)null);
+            if (stored.RotatedAt is not null && stored.RevokedAt is null)
+            {
+                // A rotated token came back: someone holds a copy. End the whole session family.
+                await tokens.RevokeFamilyAsync(c, tx, stored.OrgId, stored.FamilyId, "reuse detected");
+                await AuditLog.WriteAsync(c, tx, new AuditContext(stored.OrgId, stored.UserId, ctx.Ip, ctx.UserAgent),
+                    AuditActions.TokenReuse, "user", stored.UserId, null, new { familyId = stored.FamilyId });
+                return (ApiException.Unauthorized("The refresh token was already used; the session has been revoked. Log in again."), null);
+            }
+            if (stored.RevokedAt is not null) return (ApiException.Unauthorized("The refresh token has been revoked."), null);
+            if (stored.ExpiresAt <= now) return (ApiException.Unauthorized("The refresh token has expired. Log in again."), null);
+            var user = await UsersRepository.GetAsync(c, stored.OrgId, stored.UserId, tx);
+            if (user is not { IsActive: true })
+                return (ApiException.Unauthorized("This account has been deactivated."), null);
+            await tokens.MarkRotatedAsync(c, tx, stored);
+            var next = await tokens.IssueAsync(c, tx, stored.OrgId, stored.UserId, stored.FamilyId);
+            return ((ApiException?)null, await TokenResponseAsync(ctx, c, tx, user, next));
+        }, ctx.Aborted);
+        if (outcome is not null) throw outcome;
+        SetRefreshCookie(ctx, response!.RefreshToken);
+        return ApiResults.Ok(response);
+    });
+
+    /// <summary>Ends the session of the presented refresh token (body or cookie) and clears the cookie. Idempotent.</summary>
+    public static Task<IResult> Logout(HttpRequest req) => Api.Public(req, async ctx =>
+    {
+        var token = await ReadRefreshTokenAsync(ctx);
+        if (token is not null)
+        {
+            var tokens = ctx.Service<RefreshTokens>();
+            await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+            {
+                var stored = await tokens.FindForUpdateAsync(c, tx, token);
+                if (stored is null || stored.RevokedAt is not null) return;
+                await tokens.RevokeFamilyAsync(c, tx, stored.OrgId, stored.FamilyId, "logout");
+                await AuditLog.WriteAsync(c, tx, new AuditContext(stored.OrgId, stored.UserId, ctx.Ip, ctx.UserAgent),
+                    AuditActions.Logout, "user", stored.UserId);
+            }, ctx.Aborted);
+        }
+        ctx.Request.HttpContext.Response.Cookies.Delete(RefreshCookie, CookieOptions(ctx, TimeSpan.Zero));
+        return ApiResults.NoContent();
+    });
+
+    public static Task<IResult> ChangePassword(HttpRequest req) => Api.Authenticated(req, async ctx =>
+    {
+        var body = await ctx.ReadJsonAsync<ChangePasswordRequest>();
+        new Validator().Required("currentPassword", body.CurrentPassword).Required("newPassword", body.NewPassword).ThrowIfInvalid();
+        Passwords.CheckPolicy("newPassword", body.NewPassword!);
+        var passwords = ctx.Service<Passwords>();
+        await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var user = await UsersRepository.GetAsync(c, ctx.User.OrgId, ctx.User.UserId, tx, forUpdate: true)
+                       ?? throw ApiException.Unauthorized();
+            if (!passwords.Verify(user.PasswordHash, body.CurrentPassword!))
+                throw ApiException.Validation("The current password is wrong.", new FieldError("currentPassword", "The current password is wrong."));
+            if (passwords.Verify(user.PasswordHash, body.NewPassword!))
+                throw ApiException.Validation("The new password must differ from the current one.", new FieldError("newPassword", "Choose a different password."));
+            await c.ExecuteAsync("""
+                UPDATE users SET password_hash = @Hash, password_changed_at = now(), updated_at = now()
+                WHERE org_id = @OrgId AND id = @UserId
+                """, new { Hash = passwords.Hash(body.NewPassword!), ctx.User.OrgId, ctx.User.UserId }, tx);
+            await ctx.Service<RefreshTokens>().RevokeAllForUserAsync(c, tx, ctx.User.OrgId, ctx.User.UserId, "password changed");
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.ChangePassword, "user", ctx.User.UserId);
+        }, ctx.Aborted);
+        return ApiResults.Ok(new MessageResponse("Password changed. Every session of this account has been signed out; log in again."));
+    });
+
+    private static ApiException Locked(DateTimeOffset until) =>
+        new(401, ErrorCodes.Unauthorized,
+            $"This account is locked after too many failed logins. Try again after {until:u}.",
+            new { lockedUntil = until });
+
+    private static async Task<TokenResponse> TokenResponseAsync(RequestContext ctx, NpgsqlConnection c, NpgsqlTransaction tx, UserRow u, string refresh)
+    {
+        var org = await c.QuerySingleAsync<OrganizationRef>(
+            "SELECT id AS Id, name AS Name, code AS Code FROM organizations WHERE id = @OrgId", new { u.OrgId }, tx);
+        var access = ctx.Service<AccessTokens>();
+        return new TokenResponse(access.Issue(u.AsCurrentUser()), refresh, access.LifetimeSeconds, "Bearer",
+            new LoginUser(u.Id, u.Email, u.FirstName, u.LastName, u.RoleValue, org));
+    }
+
+    private static async Task<string?> ReadRefreshTokenAsync(RequestContext ctx)
+    {
+        if (ctx.Request.ContentLength is > 0 || ctx.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var body = await ctx.ReadJsonAsync<RefreshRequest>();
+            if (!string.IsNullOrWhiteSpace(body.RefreshToken)) return body.RefreshToken.Trim();
+        }
+        return ctx.Request.Cookies.TryGetValue(RefreshCookie, out var cookie) && !string.IsNullOrWhiteSpace(cookie) ? cookie : null;
+    }
+
+    private static void SetRefreshCookie(RequestContext ctx, string token) =>
+        ctx.Request.HttpContext.Response.Cookies.Append(RefreshCookie, token,
+            CookieOptions(ctx, ctx.Service<RefreshTokens>().Lifetime));
+
+    private static CookieOptions CookieOptions(RequestContext ctx, TimeSpan maxAge) => new()
+    {
+        HttpOnly = true, Secure = true, SameSite = SameSiteMode.Strict, Path = "/api/auth", MaxAge = maxAge,
+    };
+}

@@ -1,0 +1,47 @@
+namespace ElectisSpace.Core.Auth;
+
+public enum Role { Admin, Manager, Viewer }
+
+public enum Permission
+{
+    SpacesRead, SpacesWrite,
+    PeopleRead, PeopleWrite,
+    ConferenceRead, ConferenceWrite,
+    SettingsRead, SettingsWrite,
+    UsersManage,
+    AuditRead,
+    SyncView, SyncTrigger,
+    HealthDetailed,
+}
+
+/// <summary>The signed-in user of a request, taken from a validated access token and checked against the database.</summary>
+public sealed record CurrentUser(Guid UserId, Guid OrgId, Role Role, string Email);
+
+/// <summary>The permission matrix of the design (seed 000 + API reference), written once.</summary>
+public static class Permissions
+{
+    private static readonly Dictionary<Role, HashSet<Permission>> Matrix = new()
+    {
+        [Role.Admin] = [.. Enum.GetValues<Permission>()],
+        [Role.Manager] =
+        [
+            Permission.SpacesRead, Permission.SpacesWrite,
+            Permission.PeopleRead, Permission.PeopleWrite,
+            Permission.ConferenceRead, Permission.ConferenceWrite,
+            Permission.SettingsRead,
+            Permission.SyncView, Permission.SyncTrigger,
+        ],
+        [Role.Viewer] =
+        [
+            Permission.SpacesRead, Permission.PeopleRead, Permission.ConferenceRead, Permission.SyncView,
+        ],
+    };
+
+    public static bool Allows(Role role, Permission permission) => Matrix[role].Contains(permission);
+
+    /// <summary>The one authorization check; every handler reaches it through <see cref="Api.Run"/>.</summary>
+    public static void Demand(CurrentUser user, Permission permission)
+    {
+        if (!Allows(user.Role, permission)) throw ApiException.Forbidden();
+    }
+}

@@ -1,0 +1,97 @@
+using ElectisSpace.Core.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ElectisSpace.Core.Common;
+
+/// <summary>
+/// The one request pipeline every handler runs through, in both hosts (Kestrel and Azure Functions):
+/// authenticate, check the permission, run the body, and turn any failure into the one error envelope.
+/// Living inside the handler (not in host middleware) is what makes both hosts answer identically.
+/// </summary>
+public static class Api
+{
+    /// <summary>Authenticated route: a valid access token and the permission are required.</summary>
+    public static Task<IResult> Run(HttpRequest req, Permission permission, Func<RequestContext, Task<IResult>> body) =>
+        Execute(req, permission, requireUser: true, body);
+
+    /// <summary>Route open to anyone (login, refresh, liveness).</summary>
+    public static Task<IResult> Public(HttpRequest req, Func<RequestContext, Task<IResult>> body) =>
+        Execute(req, null, requireUser: false, body);
+
+    /// <summary>Route for any signed-in user regardless of role (me, change-password, logout).</summary>
+    public static Task<IResult> Authenticated(HttpRequest req, Func<RequestContext, Task<IResult>> body) =>
+        Execute(req, null, requireUser: true, body);
+
+    private static async Task<IResult> Execute(HttpRequest req, Permission? permission, bool requireUser, Func<RequestContext, Task<IResult>> body)
+    {
+        var ctx = new RequestContext(req);
+        try
+        {
+            if (requireUser)
+            {
+                var auth = ctx.Service<RequestAuthenticator>();
+                ctx.User = await auth.AuthenticateAsync(req, ctx.Aborted);
+                if (permission is { } p) Permissions.Demand(ctx.User, p);
+            }
+            return await body(ctx);
+        }
+        catch (ApiException e)
+        {
+            return ApiResults.Error(e);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return ApiResults.Error(ApiException.TooLarge(RequestBody.MaxUploadBytes));
+        }
+        catch (BadHttpRequestException e)
+        {
+            return ApiResults.Error(new ApiException(e.StatusCode, ErrorCodes.Validation, "The request could not be read."));
+        }
+        catch (Exception e) when (IsClientDisconnect(e, req))
+        {
+            return ApiResults.Error(new ApiException(499, "CLIENT_CLOSED_REQUEST", "The client closed the request."));
+        }
+        catch (Exception e)
+        {
+            // Never leak stack traces or SQL: log with a correlation id and hand the id to the client.
+            var id = req.HttpContext.TraceIdentifier;
+            ctx.Service<ILoggerFactory>().CreateLogger("ElectisSpace.Api")
+                .LogError(e, "Unhandled error on {Method} {Path} (trace {TraceId})", req.Method, req.Path, id);
+            return ApiResults.Error(new ApiException(500, ErrorCodes.Internal,
+                $"An unexpected error occurred. Quote trace id {id} when reporting it."));
+        }
+    }
+
+    private static bool IsClientDisconnect(Exception e, HttpRequest req) =>
+        e is OperationCanceledException && req.HttpContext.RequestAborted.IsCancellationRequested;
+}
+
+/// <summary>Everything a handler needs about the current request.</summary>
+public sealed class RequestContext(HttpRequest request)
+{
+    private CurrentUser? _user;
+    public HttpRequest Request { get; } = request;
+    public CancellationToken Aborted => Request.HttpContext.RequestAborted;
+    public IServiceProvider Services => Request.HttpContext.RequestServices;
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>The signed-in user; only valid on authenticated routes.</summary>
+    public CurrentUser User
+    {
+        get => _user ?? throw new InvalidOperationException("This route is public: there is no current user.");
+        set => _user = value;
+    }
+    public bool HasUser => _user is not null;
+
+    public string? Ip => Request.HttpContext.Connection.RemoteIpAddress?.ToString();
+    public string? UserAgent => Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua[..Math.Min(ua.Length, 500)] : null;
+
+    public Task<T> ReadJsonAsync<T>() where T : class => RequestBody.ReadJsonAsync<T>(Request, Aborted);
+
+    /// <summary>The id route value, parsed; anything not a UUID can't name a row, so it is 404 like any missing row.</summary>
+    public static Guid ParseId(string? id, string what) =>
+        Guid.TryParse(id, out var g) ? g : throw ApiException.NotFound(what);
+
+    public AuditContext Audit => new(User.OrgId, User.UserId, Ip, UserAgent);
+}

@@ -1,0 +1,107 @@
+namespace ElectisSpace.Core.Common;
+
+/// <summary>page/limit from the query string, validated; Offset for SQL.</summary>
+public sealed record PageRequest(int Page, int Limit)
+{
+    public int Offset => (Page - 1) * Limit;
+
+    public static PageRequest From(HttpRequest req, int defaultLimit = 20, int maxLimit = 100)
+    {
+        var errors = new List<FieldError>();
+        var page = Query.Int(req, "page", errors) ?? 1;
+        var limit = Query.Int(req, "limit", errors) ?? defaultLimit;
+        if (page < 1) errors.Add(new("page", "page must be 1 or more."));
+        if (limit < 1 || limit > maxLimit) errors.Add(new("limit", $"limit must be between 1 and {maxLimit}."));
+        if (errors.Count > 0) throw ApiException.Validation(errors);
+        return new PageRequest(page, limit);
+    }
+}
+
+/// <summary>Typed reads of query-string values; a malformed value is a VALIDATION_ERROR, never ignored.</summary>
+public static class Query
+{
+    public static string? String(HttpRequest req, string name, int maxLength = 200)
+    {
+        var v = req.Query[name].ToString();
+        if (string.IsNullOrWhiteSpace(v)) return null;
+        if (v.Length > maxLength) throw ApiException.Validation($"{name} is too long.", new FieldError(name, $"At most {maxLength} characters."));
+        return v.Trim();
+    }
+
+    public static int? Int(HttpRequest req, string name, List<FieldError> errors)
+    {
+        var v = req.Query[name].ToString();
+        if (string.IsNullOrEmpty(v)) return null;
+        if (int.TryParse(v, out var i)) return i;
+        errors.Add(new(name, $"{name} must be a whole number."));
+        return null;
+    }
+
+    public static bool? Bool(HttpRequest req, string name)
+    {
+        var v = req.Query[name].ToString();
+        if (string.IsNullOrEmpty(v)) return null;
+        if (bool.TryParse(v, out var b)) return b;
+        throw ApiException.Validation($"{name} must be true or false.", new FieldError(name, "Expected true or false."));
+    }
+
+    public static Guid? Guid(HttpRequest req, string name)
+    {
+        var v = req.Query[name].ToString();
+        if (string.IsNullOrEmpty(v)) return null;
+        if (System.Guid.TryParse(v, out var g)) return g;
+        throw ApiException.Validation($"{name} must be a UUID.", new FieldError(name, "Expected a UUID."));
+    }
+
+    public static DateTimeOffset? Date(HttpRequest req, string name)
+    {
+        var v = req.Query[name].ToString();
+        if (string.IsNullOrEmpty(v)) return null;
+        if (DateTimeOffset.TryParse(v, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var d)) return d;
+        throw ApiException.Validation($"{name} must be an ISO 8601 date or date-time.", new FieldError(name, "Expected an ISO 8601 date."));
+    }
+
+    /// <summary>An enum value from its API (kebab-case) spelling; unknown values are a 400 listing the allowed ones.</summary>
+    public static T? Enum<T>(HttpRequest req, string name) where T : struct, System.Enum
+    {
+        var v = req.Query[name].ToString();
+        if (string.IsNullOrEmpty(v)) return null;
+        if (EnumNames.TryParse<T>(v, out var e)) return e;
+        throw ApiException.Validation($"{name} has an unknown value.",
+            new FieldError(name, "Allowed: " + string.Join(", ", EnumNames.All<T>())));
+    }
+
+    /// <summary>sort=field or sort=-field, restricted to an allow-list mapped to SQL expressions.</summary>
+    public static (string Key, bool Descending) Sort(HttpRequest req, IReadOnlyCollection<string> allowed, string fallback)
+    {
+        var v = req.Query["sort"].ToString();
+        if (string.IsNullOrEmpty(v)) return (fallback, false);
+        var desc = v.StartsWith('-');
+        var key = desc ? v[1..] : v;
+        if (!allowed.Contains(key))
+            throw ApiException.Validation("sort has an unknown field.", new FieldError("sort", "Allowed: " + string.Join(", ", allowed) + " (prefix - for descending)."));
+        return (key, desc);
+    }
+}
+
+/// <summary>API spelling of enums (kebab-case lower), shared by JSON, query strings and the database.</summary>
+public static class EnumNames
+{
+    public static string Name<T>(T value) where T : struct, System.Enum =>
+        JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+
+    public static IEnumerable<string> All<T>() where T : struct, System.Enum =>
+        System.Enum.GetValues<T>().Select(Name);
+
+    public static bool TryParse<T>(string text, out T value) where T : struct, System.Enum
+    {
+        foreach (var v in System.Enum.GetValues<T>())
+            if (string.Equals(Name(v), text, StringComparison.OrdinalIgnoreCase)) { value = v; return true; }
+        value = default;
+        return false;
+    }
+
+    public static T Parse<T>(string text) where T : struct, System.Enum =>
+        TryParse<T>(text, out var v) ? v : throw new FormatException($"Unknown {typeof(T).Name} '{text}'.");
+}

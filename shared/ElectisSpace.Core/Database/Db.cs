@@ -1,0 +1,74 @@
+namespace ElectisSpace.Core.Database;
+
+/// <summary>
+/// The one way to reach PostgreSQL: a connection per unit of work from the single NpgsqlDataSource,
+/// and the one transaction helper. Unique-key and foreign-key violations become API errors here,
+/// so no repository has to remember to translate them.
+/// </summary>
+public sealed class Db(NpgsqlDataSource dataSource)
+{
+    public NpgsqlDataSource DataSource => dataSource;
+
+    public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        try { return await work(conn); }
+        catch (PostgresException e) { throw DbErrors.Translate(e); }
+    }
+
+    /// <summary>
+    /// Runs work in one transaction and commits; any exception rolls everything back (entity, audit and
+    /// outbox rows together). Serialization failures and deadlocks are retried, they are not the caller's fault.
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            try
+            {
+                var result = await work(conn, tx);
+                await tx.CommitAsync(ct);
+                return result;
+            }
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected)
+            {
+                await tx.RollbackAsync(CancellationToken.None);
+            }
+            catch (PostgresException e)
+            {
+                throw DbErrors.Translate(e);
+            }
+        }
+    }
+
+    public Task InTransactionAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task> work, CancellationToken ct = default) =>
+        InTransactionAsync<bool>(async (c, t) => { await work(c, t); return true; }, ct);
+}
+
+/// <summary>Constraint name → client-facing message, for every unique/foreign key a client can hit.</summary>
+public static class DbErrors
+{
+    // Constraint names come from the migrations; keep this list in step when adding a unique or foreign key.
+    private static readonly Dictionary<string, string> Messages = new(StringComparer.Ordinal)
+    {
+        ["users_org_email_key"] = "A user with this email already exists in the organization.",
+        ["organizations_code_key"] = "An organization with this code already exists.",
+    };
+
+    public static Exception Translate(PostgresException e)
+    {
+        Messages.TryGetValue(e.ConstraintName ?? "", out var message);
+        return e.SqlState switch
+        {
+            PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation =>
+                ApiException.Conflict(message ?? "A record with these values already exists."),
+            PostgresErrorCodes.ForeignKeyViolation =>
+                ApiException.Business(message ?? "A referenced record does not exist or is still in use."),
+            PostgresErrorCodes.CheckViolation =>
+                ApiException.Validation(message ?? "A value is out of the allowed range."),
+            _ => e,
+        };
+    }
+}

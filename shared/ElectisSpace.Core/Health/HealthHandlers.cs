@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using ElectisSpace.Core.Auth;
+
+namespace ElectisSpace.Core.Health;
+
+/// <summary>Reachability of the AIMS cloud, as the readiness check sees it.</summary>
+public sealed record AimsAlive(string Status, double? LatencyMs, string? Error, DateTimeOffset CheckedAt);
+
+/// <summary>Probes AIMS without credentials; implemented in Aims/ on top of the one AIMS client.</summary>
+public interface IAimsAliveProbe
+{
+    Task<AimsAlive> CheckAsync(CancellationToken ct);
+    /// <summary>The result of the most recent probe (readiness or the alive timer), if any.</summary>
+    AimsAlive? Last { get; }
+}
+
+public sealed record CheckResult(string Status, double? LatencyMs = null, string? Error = null);
+public sealed record ReadyResponse(string Status, DateTimeOffset Timestamp, IReadOnlyDictionary<string, CheckResult> Checks);
+
+/// <summary>/api/health: liveness (touches nothing), readiness (database + AIMS), detailed (admin).</summary>
+public static class HealthHandlers
+{
+    private static readonly DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
+    private static readonly string Version =
+        typeof(HealthHandlers).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+
+    public static Task<IResult> Live(HttpRequest req) => Api.Public(req, _ =>
+        Task.FromResult(ApiResults.Ok(new { status = "ok", timestamp = DateTimeOffset.UtcNow })));
+
+    public static Task<IResult> Ready(HttpRequest req) => Api.Public(req, async ctx =>
+    {
+        var database = CheckDatabaseAsync(ctx);
+        var aims = CheckAimsAsync(ctx);
+        var checks = new Dictionary<string, CheckResult> { ["database"] = await database, ["aims"] = await aims };
+        var ok = checks.Values.All(c => c.Status is "ok" or "not-configured");
+        var body = new ReadyResponse(ok ? "ok" : "degraded", DateTimeOffset.UtcNow, checks);
+        return Results.Json(body, Json.Options, statusCode: ok ? 200 : 503);
+    });
+
+    public static Task<IResult> Detailed(HttpRequest req) => Api.Run(req, Permission.HealthDetailed, async ctx =>
+    {
+        var database = await CheckDatabaseAsync(ctx);
+        var (connections, queue) = database.Status == "ok"
+            ? await ctx.Service<Db>().ReadAsync(async c =>
+            {
+                var conns = await c.QuerySingleAsync<(long Total, long Active)>("""
+                    SELECT count(*), count(*) FILTER (WHERE state = 'active') FROM pg_stat_activity WHERE datname = current_database()
+                    """);
+                var q = (await c.QueryAsync<(string Status, long Count)>(
+                    "SELECT status, count(*) FROM sync_queue WHERE org_id = @OrgId GROUP BY status", new { ctx.User.OrgId }))
+                    .ToDictionary(r => r.Status, r => r.Count);
+                return ((object)new { total = conns.Total, active = conns.Active }, q);
+            }, ctx.Aborted)
+            : (null, new Dictionary<string, long>());
+        var process = Process.GetCurrentProcess();
+        var aims = ctx.Service<IAimsAliveProbe>().Last;
+        return ApiResults.Ok(new
+        {
+            status = database.Status == "ok" ? "ok" : "degraded",
+            uptimeSeconds = (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds,
+            version = Version,
+            memory = new { workingSetMb = process.WorkingSet64 / (1024 * 1024), managedHeapMb = GC.GetTotalMemory(false) / (1024 * 1024), unit = "MB" },
+            database = new { database.Status, database.LatencyMs, database.Error, connections },
+            aims = aims is null ? null : new { aims.Status, lastPing = aims.CheckedAt, aims.LatencyMs, aims.Error },
+            syncQueue = new
+            {
+                pending = queue.GetValueOrDefault("pending"),
+                processing = queue.GetValueOrDefault("processing"),
+                failed = queue.GetValueOrDefault("failed"),
+                dead = queue.GetValueOrDefault("dead"),
+            },
+        });
+    });
+
+    private static async Task<CheckResult> CheckDatabaseAsync(RequestContext ctx)
+    {
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ctx.Aborted);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            await using var conn = await ctx.Service<Db>().DataSource.OpenConnectionAsync(timeout.Token);
+            await using var cmd = new NpgsqlCommand("SELECT 1", conn);
+            await cmd.ExecuteScalarAsync(timeout.Token);
+            return new CheckResult("ok", Math.Round(sw.Elapsed.TotalMilliseconds, 1));
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            return new CheckResult("error", null, "The database is unreachable.");
+        }
+    }
+
+    private static async Task<CheckResult> CheckAimsAsync(RequestContext ctx)
+    {
+        var r = await ctx.Service<IAimsAliveProbe>().CheckAsync(ctx.Aborted);
+        return new CheckResult(r.Status, r.LatencyMs, r.Error);
+    }
+}

@@ -1,0 +1,76 @@
+using ElectisSpace.Core.Auth;
+
+namespace ElectisSpace.Core.Users;
+
+/// <summary>A user row as the code uses it (the password hash never leaves the server).</summary>
+public sealed class UserRow
+{
+    public Guid Id { get; init; }
+    public Guid OrgId { get; init; }
+    public string Email { get; init; } = "";
+    public string PasswordHash { get; init; } = "";
+    public string? FirstName { get; init; }
+    public string? LastName { get; init; }
+    public string Role { get; init; } = "viewer";
+    public bool IsActive { get; init; }
+    public DateTimeOffset? LastLoginAt { get; init; }
+    public int FailedLoginCount { get; init; }
+    public DateTimeOffset? LockedUntil { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public Role RoleValue => EnumNames.Parse<Role>(Role);
+    public CurrentUser AsCurrentUser() => new(Id, OrgId, RoleValue, Email);
+}
+
+/// <summary>The user as the API shows it.</summary>
+public sealed record UserDto(Guid Id, string Email, string? FirstName, string? LastName, Role Role, bool IsActive,
+    DateTimeOffset? LastLogin, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static UserDto From(UserRow u) =>
+        new(u.Id, u.Email, u.FirstName, u.LastName, u.RoleValue, u.IsActive, u.LastLoginAt, u.CreatedAt, u.UpdatedAt);
+}
+
+public static class UsersRepository
+{
+    private const string Columns = """
+        id, org_id, email, password_hash, first_name, last_name, role, is_active, last_login_at,
+        failed_login_count, locked_until, created_at, updated_at
+        """;
+
+    public static Task<UserRow?> GetAsync(NpgsqlConnection c, Guid orgId, Guid id, NpgsqlTransaction? tx = null, bool forUpdate = false) =>
+        c.QuerySingleOrDefaultAsync<UserRow>(
+            forUpdate ? $"SELECT {Columns} FROM users WHERE org_id = @orgId AND id = @id FOR UPDATE"
+                      : $"SELECT {Columns} FROM users WHERE org_id = @orgId AND id = @id",
+            new { orgId, id }, tx);
+
+    /// <summary>Login candidates: the same email may exist in several organizations.</summary>
+    public static Task<IEnumerable<UserRow>> FindByEmailAsync(NpgsqlConnection c, NpgsqlTransaction tx, string email, string? orgCode) =>
+        c.QueryAsync<UserRow>($"""
+            SELECT {Columns} FROM users
+            WHERE lower(email) = lower(@email)
+              AND (@orgCode::text IS NULL OR org_id IN (SELECT id FROM organizations WHERE code = @orgCode))
+            ORDER BY created_at
+            FOR UPDATE
+            """, new { email, orgCode }, tx);
+
+    public static async Task<(IReadOnlyList<UserRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId,
+        string? role, string? search, bool? isActive, PageRequest page)
+    {
+        const string where = """
+            WHERE org_id = @orgId AND (@role::text IS NULL OR role = @role)
+              AND (@isActive::boolean IS NULL OR is_active = @isActive)
+              AND (@search::text IS NULL OR email ILIKE @pattern OR first_name ILIKE @pattern OR last_name ILIKE @pattern
+                   OR (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) ILIKE @pattern)
+            """;
+        var args = new { orgId, role, isActive, search, pattern = Like.Contains(search), page.Limit, page.Offset };
+        var total = await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM users {where}", args);
+        var rows = await c.QueryAsync<UserRow>($"SELECT {Columns} FROM users {where} ORDER BY created_at, id LIMIT @Limit OFFSET @Offset", args);
+        return (rows.ToList(), total);
+    }
+
+    /// <summary>Locks the organization's active admins, so two concurrent demotions can't leave none.</summary>
+    public static async Task<int> LockActiveAdminsAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId) =>
+        (await c.QueryAsync<Guid>("SELECT id FROM users WHERE org_id = @orgId AND role = 'admin' AND is_active FOR UPDATE",
+            new { orgId }, tx)).Count();
+}

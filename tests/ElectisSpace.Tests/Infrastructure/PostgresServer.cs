@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ElectisSpace.Core.Database;
+using Npgsql;
+
+namespace ElectisSpace.Tests.Infrastructure;
+
+/// <summary>
+/// A real PostgreSQL for the whole test run: initdb into a temp folder, pg_ctl start on a free port,
+/// migrations applied once into a template database, and a fresh database cloned from it per test class.
+/// initdb and postgres refuse to run as root, so as root they run as the postgres user.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    private const string Template = "electis_template";
+    private readonly string _dataDir;
+    private readonly string _binDir;
+    private int _databaseCounter;
+
+    public int Port { get; }
+    public string Host => "127.0.0.1";
+
+    private PostgresServer(string dataDir, string binDir, int port)
+    {
+        _dataDir = dataDir;
+        _binDir = binDir;
+        Port = port;
+    }
+
+    public string ConnectionString(string database) =>
+        $"Host={Host};Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=20;Timeout=15";
+
+    /// <summary>A new, migrated, empty database for one test class (cloned from the template: fast).</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"t_{Environment.ProcessId}_{Interlocked.Increment(ref _databaseCounter)}";
+        await using var conn = new NpgsqlConnection(ConnectionString("postgres"));
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {Template}", conn);
+        await cmd.ExecuteNonQueryAsync();
+        return ConnectionString(name);
+    }
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        var binDir = FindBinDir();
+        var root = Path.Combine(Path.GetTempPath(), $"electis-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var dataDir = Path.Combine(root, "data");
+        Directory.CreateDirectory(root);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot) await RunAsync("chown", $"-R postgres:postgres {root}");
+
+        await RunPgAsync(asRoot, Path.Combine(binDir, "initdb"), $"-D {dataDir} -U postgres --auth=trust -E UTF8 --no-sync");
+        var port = FreePort();
+        var server = new PostgresServer(dataDir, binDir, port);
+        await RunPgAsync(asRoot, Path.Combine(binDir, "pg_ctl"),
+            $"-D {dataDir} -l {Path.Combine(root, "postgres.log")} -w -t 60 start " +
+            $"-o \"-F -p {port} -h 127.0.0.1 -k {root} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\"");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopSync();
+
+        await using (var conn = new NpgsqlConnection(server.ConnectionString("postgres")))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {Template}", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await using (var ds = NpgsqlDataSource.Create(server.ConnectionString(Template)))
+            await MigrationRunner.RunAsync(ds);
+        NpgsqlConnection.ClearAllPools(); // a template must have no open connections when cloned
+        return server;
+    }
+
+    private void StopSync()
+    {
+        try
+        {
+            var asRoot = Environment.UserName == "root";
+            var pgctl = Path.Combine(_binDir, "pg_ctl");
+            var psi = asRoot
+                ? new ProcessStartInfo("runuser", $"-u postgres -- {pgctl} -D {_dataDir} -m immediate stop")
+                : new ProcessStartInfo(pgctl, $"-D {_dataDir} -m immediate stop");
+            psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+            Process.Start(psi)?.WaitForExit(10_000);
+            Directory.Delete(Path.GetDirectoryName(_dataDir)!, recursive: true);
+        }
+        catch
+        {
+            // Best effort at process exit: a leftover temp folder is harmless.
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        StopSync();
+        return ValueTask.CompletedTask;
+    }
+
+    public static string FindBinDir()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("PG_BIN");
+        if (!string.IsNullOrEmpty(fromEnv) && File.Exists(Path.Combine(fromEnv, "initdb"))) return fromEnv;
+        var candidates = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => d).Select(d => Path.Combine(d, "bin"))
+            : [];
+        foreach (var dir in candidates.Append("/usr/local/pgsql/bin").Append("/usr/bin"))
+            if (File.Exists(Path.Combine(dir, "initdb"))) return dir;
+        throw new InvalidOperationException("PostgreSQL server binaries (initdb, pg_ctl) not found; install the postgresql package or set PG_BIN.");
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static Task RunPgAsync(bool asRoot, string exe, string args) =>
+        asRoot ? RunAsync("runuser", $"-u postgres -- {exe} {args}") : RunAsync(exe, args);
+
+    private static async Task RunAsync(string exe, string args)
+    {
+        var psi = new ProcessStartInfo(exe, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/tmp" };
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {exe}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{exe} {args} failed ({p.ExitCode}): {await stdout} {await stderr}");
+    }
+}
