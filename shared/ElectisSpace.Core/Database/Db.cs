@@ -55,6 +55,7 @@ public static class DbErrors
     {
         ["users_org_email_key"] = "A user with this email already exists in the organization.",
         ["organizations_code_key"] = "An organization with this code already exists.",
+        ["label_assignments_pkey"] = "This label is already assigned to another space or conference room.",
     };
 
     public static Exception Translate(PostgresException e)

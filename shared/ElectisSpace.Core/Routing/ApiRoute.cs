@@ -1,0 +1,55 @@
+using ElectisSpace.Core.Auth;
+
+namespace ElectisSpace.Core.Routing;
+
+/// <summary>A query-string parameter of a route, for the API description.</summary>
+public sealed record QueryParam(string Name, string Type, string Description, string[]? Enum = null);
+
+/// <summary>
+/// One route of the API. Pattern is relative to /api (the Functions default route prefix, also used by Standalone).
+/// Name is the Azure Functions function name of the trigger serving the same route.
+/// The init-only properties describe the route for the OpenAPI document; tests check them against behaviour
+/// (the permission matrix test drives every route from its Permission).
+/// </summary>
+public sealed record ApiRoute(string Method, string Pattern, string Name, Func<HttpRequest, Task<IResult>> Handler)
+{
+    public string Summary { get; init; } = "";
+    /// <summary>The capability folder, used as the OpenAPI tag.</summary>
+    public string Tag { get; init; } = "";
+    /// <summary>Permission the handler demands; null with Auth = Bearer means any signed-in user.</summary>
+    public Permission? Permission { get; init; }
+    public RouteAuth Auth { get; init; } = RouteAuth.Bearer;
+    /// <summary>JSON request body type, if any.</summary>
+    public Type? Request { get; init; }
+    /// <summary>Content type of a non-JSON request body (e.g. text/csv or multipart/form-data).</summary>
+    public string? RequestContentType { get; init; }
+    /// <summary>Success response body type; with Paged the body is PagedResponse of it.</summary>
+    public Type? Response { get; init; }
+    public bool Paged { get; init; }
+    public int SuccessStatus { get; init; } = 200;
+    /// <summary>Error codes this route can answer besides the authentication/permission/rate-limit ones.</summary>
+    public string[] Errors { get; init; } = [];
+    public QueryParam[] Query { get; init; } = [];
+}
+
+public enum RouteAuth { Public, Bearer, RefreshToken }
+
+/// <summary>Shorthands for building route tables.</summary>
+public static class Route
+{
+    public static ApiRoute Get(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("GET", p, n, h);
+    public static ApiRoute Post(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("POST", p, n, h);
+    public static ApiRoute Put(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("PUT", p, n, h);
+    public static ApiRoute Patch(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("PATCH", p, n, h);
+    public static ApiRoute Delete(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("DELETE", p, n, h);
+
+    /// <summary>Adapts an (HttpRequest, id) handler to read {id} from the route values (Kestrel fills them).</summary>
+    public static Func<HttpRequest, Task<IResult>> WithId(Func<HttpRequest, string?, Task<IResult>> h) =>
+        req => h(req, req.RouteValues["id"]?.ToString());
+
+    public static readonly QueryParam[] PageParams =
+    [
+        new("page", "integer", "1-based page number (default 1)."),
+        new("limit", "integer", "Rows per page (default and maximum depend on the route)."),
+    ];
+}
