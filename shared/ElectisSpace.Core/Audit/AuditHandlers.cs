@@ -32,9 +32,21 @@ public static class AuditHandlers
         FROM audit_logs a LEFT JOIN users u ON u.id = a.user_id
         """;
 
-    private sealed record Row(Guid Id, Guid? UserId, string? UserEmail, string Action, string EntityType, string? EntityId,
-        string? OldData, string? NewData, string? IpAddress, string? UserAgent, DateTimeOffset CreatedAt)
+    // A class, not a positional record: Dapper binds constructors by exact type, and Npgsql reads timestamptz as DateTime.
+    private sealed class Row
     {
+        public Guid Id { get; init; }
+        public Guid? UserId { get; init; }
+        public string? UserEmail { get; init; }
+        public string Action { get; init; } = "";
+        public string EntityType { get; init; } = "";
+        public string? EntityId { get; init; }
+        public string? OldData { get; init; }
+        public string? NewData { get; init; }
+        public string? IpAddress { get; init; }
+        public string? UserAgent { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+
         public AuditEntryDto ToDto() => new(Id, UserId, UserEmail, Action, EntityType, EntityId,
             OldData is null ? null : JsonDocument.Parse(OldData).RootElement.Clone(),
             NewData is null ? null : JsonDocument.Parse(NewData).RootElement.Clone(), IpAddress, UserAgent, CreatedAt);

@@ -25,8 +25,17 @@ public sealed class RefreshTokens(ServerSettings settings, TimeProvider clock)
         return token;
     }
 
-    public sealed record Stored(Guid Id, Guid OrgId, Guid UserId, Guid FamilyId, DateTimeOffset ExpiresAt,
-        DateTimeOffset? RotatedAt, DateTimeOffset? RevokedAt);
+    // A class, not a positional record: Dapper binds constructors by exact type, and Npgsql reads timestamptz as DateTime.
+    public sealed class Stored
+    {
+        public Guid Id { get; init; }
+        public Guid OrgId { get; init; }
+        public Guid UserId { get; init; }
+        public Guid FamilyId { get; init; }
+        public DateTimeOffset ExpiresAt { get; init; }
+        public DateTimeOffset? RotatedAt { get; init; }
+        public DateTimeOffset? RevokedAt { get; init; }
+    }
 
     /// <summary>The stored token, locked for the rest of the transaction so two refreshes can't both rotate it.</summary>
     public Task<Stored?> FindForUpdateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string token) =>
