@@ -1,11 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using ElectisSpace.Standalone;
 using ElectisSpace.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ElectisSpace.Tests.Health;
 
@@ -41,11 +36,9 @@ public sealed class HealthTests(TestApp app) : IClassFixture<TestApp>
         var deadPort = ((IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
         var settings = TestApp.DefaultSettings($"Host=127.0.0.1;Port={deadPort};Username=postgres;Database=none;Timeout=2");
-        var args = settings.Select(kv => $"--{kv.Key}={kv.Value}").Append("--urls=http://127.0.0.1:0").ToArray();
-        await using var host = StandaloneHost.Build(args);
-        await host.StartAsync();
-        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var c = new HttpClient { BaseAddress = new Uri(address) };
+        var (host, address) = await TestApp.StartHostAsync(settings, migrate: false);
+        await using var _ = host;
+        using var c = new HttpClient { BaseAddress = address };
         var body = await HttpAssert.Status(await c.GetAsync("/api/health/ready"), HttpStatusCode.ServiceUnavailable);
         Assert.Equal("degraded", body.GetProperty("status").GetString());
         Assert.Equal("error", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());

@@ -48,12 +48,18 @@ public class TestApp : IAsyncLifetime
         ConnectionString = await pg.CreateDatabaseAsync();
         var settings = DefaultSettings(ConnectionString);
         foreach (var (k, v) in ExtraSettings) settings[k] = v;
+        (_app, BaseAddress) = await StartHostAsync(settings, migrate: true);
+    }
+
+    /// <summary>Starts the real Standalone host with these settings on a free loopback port.</summary>
+    public static async Task<(WebApplication App, Uri Address)> StartHostAsync(IDictionary<string, string> settings, bool migrate)
+    {
         var args = settings.Select(kv => $"--{kv.Key}={kv.Value}").Append("--urls=http://127.0.0.1:0").ToArray();
-        _app = StandaloneHost.Build(args);
-        await StandaloneHost.MigrateAsync(_app.Services);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address);
+        var app = StandaloneHost.Build(args);
+        if (migrate) await StandaloneHost.MigrateAsync(app.Services);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, new Uri(address));
     }
 
     public virtual async Task DisposeAsync()
