@@ -64,10 +64,13 @@ export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 
 echo "Building..."
 dotnet build functions/ElectisSpace.Standalone -v q -nologo >/dev/null
-if [ -f tests/ElectisSpace.AimsEmulator/Program.cs ]; then
+aims_line="$aims_url"
+if [ -f tests/ElectisSpace.AimsEmulator/Program.cs ] && ! grep -q "Placeholder entry point" tests/ElectisSpace.AimsEmulator/Program.cs; then
   dotnet build tests/ElectisSpace.AimsEmulator -v q -nologo >/dev/null
   dotnet run --no-build --project tests/ElectisSpace.AimsEmulator -- --urls "$aims_url" >"$local_dir/aims-emulator.log" 2>&1 &
   children+=($!)
+else
+  aims_line="not started: the AIMS emulator is not written yet (issue 4)"
 fi
 
 seed_out=$(dotnet run --no-build --project functions/ElectisSpace.Standalone -- seed-admin \
@@ -80,7 +83,7 @@ cat <<MSG
 electisSpace Server
   API:              $api_url/api   (health: $api_url/api/health)
   API reference:    $api_url/scalar   OpenAPI: $api_url/openapi/v1.json
-  AIMS emulator:    $aims_url
+  AIMS emulator:    $aims_line
   PostgreSQL:       127.0.0.1:$pg_port (database electisspace, data in .local/pg)
   Demo admin:       $demo_email / $demo_password   (organization DEMO)
 Press Ctrl+C to stop everything.
