@@ -22,6 +22,7 @@ public static class ServiceRegistration
         services.AddSingleton<Passwords>();
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<RequestAuthenticator>();
+        services.AddSingleton<ElectisSpace.Core.Settings.SecretBox>();
         services.AddSingleton<ElectisSpace.Core.Health.IAimsAliveProbe, ElectisSpace.Core.Health.UnconfiguredAimsProbe>();
         return services;
     }

@@ -88,6 +88,8 @@ public sealed class RequestContext(HttpRequest request)
     public string? UserAgent => Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua[..Math.Min(ua.Length, 500)] : null;
 
     public Task<T> ReadJsonAsync<T>() where T : class => RequestBody.ReadJsonAsync<T>(Request, Aborted);
+    public Task<JsonBody<T>> ReadPatchAsync<T>() where T : class => RequestBody.ReadJsonWithKeysAsync<T>(Request, Aborted, optional: false);
+    public async Task<T> ReadOptionalJsonAsync<T>() where T : class => (await RequestBody.ReadJsonWithKeysAsync<T>(Request, Aborted, optional: true)).Body;
 
     /// <summary>The id route value, parsed; anything not a UUID can't name a row, so it is 404 like any missing row.</summary>
     public static Guid ParseId(string? id, string what) =>

@@ -19,6 +19,9 @@ public sealed class ApiException(int status, string code, string message, object
         new(400, ErrorCodes.Validation, message, details.Length == 0 ? null : details);
     public static ApiException Validation(IReadOnlyList<FieldError> details) =>
         new(400, ErrorCodes.Validation, "The request is not valid.", details);
+    /// <summary>A CSV file with row errors: details lists each row, line and reason.</summary>
+    public static ApiException InvalidRows(string message, params ImportRowError[] rows) =>
+        new(400, ErrorCodes.Validation, message, rows);
     public static ApiException Unauthorized(string message = "Authentication is required.") =>
         new(401, ErrorCodes.Unauthorized, message);
     public static ApiException TokenExpired() =>

@@ -83,6 +83,13 @@ public static class Query
             throw ApiException.Validation("sort has an unknown field.", new FieldError("sort", "Allowed: " + string.Join(", ", allowed) + " (prefix - for descending)."));
         return (key, desc);
     }
+    /// <summary>The ORDER BY expression for sort=, taken from the allow-list (API field → SQL column), never from request text.</summary>
+    public static string SortSql(HttpRequest req, IReadOnlyDictionary<string, string> columns, string fallback, bool fallbackDescending = false)
+    {
+        var (key, desc) = Sort(req, columns.Keys.ToList(), fallback);
+        if (string.IsNullOrEmpty(req.Query["sort"].ToString())) desc = fallbackDescending;
+        return columns[key] + (desc ? " DESC NULLS LAST" : " ASC NULLS LAST");
+    }
 }
 
 /// <summary>API spelling of enums (kebab-case lower), shared by JSON, query strings and the database.</summary>

@@ -6,16 +6,29 @@ public static class RequestBody
     public const long MaxJsonBytes = 1024 * 1024;       // 1 MiB for JSON bodies
     public const long MaxUploadBytes = 10 * 1024 * 1024; // 10 MiB for CSV uploads
 
-    public static async Task<T> ReadJsonAsync<T>(HttpRequest req, CancellationToken ct) where T : class
+    public static async Task<T> ReadJsonAsync<T>(HttpRequest req, CancellationToken ct) where T : class =>
+        (await ReadJsonWithKeysAsync<T>(req, ct, optional: false)).Body;
+
+    /// <summary>
+    /// The body plus the top-level property names it contained, so PATCH can tell "set to null" from "not given".
+    /// With optional, an empty body is an empty object (endpoints whose body has only optional fields).
+    /// </summary>
+    public static async Task<JsonBody<T>> ReadJsonWithKeysAsync<T>(HttpRequest req, CancellationToken ct, bool optional) where T : class
     {
         var bytes = await ReadBytesAsync(req, MaxJsonBytes, ct);
-        if (bytes.Length == 0) throw ApiException.Validation("A JSON body is required.");
-        if (!IsJson(req.ContentType))
+        if (bytes.Length == 0)
+        {
+            if (!optional) throw ApiException.Validation("A JSON body is required.");
+            bytes = "{}"u8.ToArray();
+        }
+        else if (!IsJson(req.ContentType))
             throw ApiException.Unsupported("Send the body as application/json.");
         try
         {
-            return JsonSerializer.Deserialize<T>(bytes, Json.Options)
-                   ?? throw ApiException.Validation("A JSON object is required.");
+            var node = JsonNode.Parse(bytes) as JsonObject ?? throw ApiException.Validation("A JSON object is required.");
+            var keys = node.Select(p => p.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var body = node.Deserialize<T>(Json.Options) ?? throw ApiException.Validation("A JSON object is required.");
+            return new JsonBody<T>(body, keys);
         }
         catch (JsonException e)
         {
@@ -51,4 +64,10 @@ public static class RequestBody
         if (m.Contains("missing required properties", StringComparison.Ordinal)) return "A required property is missing.";
         return "The JSON is malformed.";
     }
+}
+
+/// <summary>A parsed JSON body and which top-level properties it actually had.</summary>
+public sealed record JsonBody<T>(T Body, IReadOnlySet<string> Keys)
+{
+    public bool Has(string property) => Keys.Contains(property);
 }

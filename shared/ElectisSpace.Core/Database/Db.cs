@@ -56,6 +56,12 @@ public static class DbErrors
         ["users_org_email_key"] = "A user with this email already exists in the organization.",
         ["organizations_code_key"] = "An organization with this code already exists.",
         ["label_assignments_pkey"] = "This label is already assigned to another space or conference room.",
+        ["spaces_org_external_id_key"] = "A space with this externalId already exists.",
+        ["conference_rooms_org_external_id_key"] = "A conference room with this externalId already exists.",
+        ["people_org_external_id_key"] = "A person with this externalId already exists.",
+        ["people_assigned_space_key"] = "This space is already assigned to someone else.",
+        ["people_space_fkey"] = "The space does not exist.",
+        ["people_lists_org_name_key"] = "A people list with this name already exists.",
     };
 
     public static Exception Translate(PostgresException e)

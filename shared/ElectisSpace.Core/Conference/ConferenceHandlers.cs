@@ -1,0 +1,244 @@
+using System.Text.RegularExpressions;
+using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Labels;
+using ElectisSpace.Core.Sync;
+
+namespace ElectisSpace.Core.Conference;
+
+public sealed record CreateConferenceRoomRequest(string? ExternalId, string? RoomName, string? LabelCode);
+/// <summary>roomName/labelCode: absent keeps; labelCode null clears.</summary>
+public sealed record UpdateConferenceRoomRequest(string? RoomName, string? LabelCode, int? Version);
+/// <summary>Meeting details when switching a meeting on; ignored when switching off. Times are HH:MM (24 h).</summary>
+public sealed record ToggleMeetingRequest(string? MeetingName, string? StartTime, string? EndTime, string[]? Participants);
+/// <summary>page 1..7; without it the label flips between page 1 (available) and 2 (meeting).</summary>
+public sealed record FlipPageRequest(int? Page);
+
+public sealed class ConferenceRoomRow
+{
+    public Guid Id { get; init; }
+    public string ExternalId { get; init; } = "";
+    public string RoomName { get; init; } = "";
+    public string? LabelCode { get; init; }
+    public bool HasMeeting { get; init; }
+    public string? MeetingName { get; init; }
+    public string? StartTime { get; init; }
+    public string? EndTime { get; init; }
+    public string[] Participants { get; init; } = [];
+    public int CurrentPage { get; init; }
+    public string SyncStatus { get; init; } = "pending";
+    public DateTimeOffset? LastSyncedAt { get; init; }
+    public string? SyncError { get; init; }
+    public int Version { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+public sealed record ConferenceRoomDto(Guid Id, string ExternalId, string RoomName, string? LabelCode, bool HasMeeting, string? MeetingName,
+    string? StartTime, string? EndTime, IReadOnlyList<string> Participants, int CurrentPage, SyncStatus SyncStatus,
+    DateTimeOffset? LastSyncedAt, string? SyncError, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static ConferenceRoomDto From(ConferenceRoomRow r) => new(r.Id, r.ExternalId, r.RoomName, r.LabelCode, r.HasMeeting, r.MeetingName,
+        r.StartTime, r.EndTime, r.Participants, r.CurrentPage, EnumNames.Parse<SyncStatus>(r.SyncStatus), r.LastSyncedAt, r.SyncError,
+        r.Version, r.CreatedAt, r.UpdatedAt);
+}
+
+/// <summary>/api/conference: meeting rooms whose labels show available / in a meeting.</summary>
+public static partial class ConferenceHandlers
+{
+    private const string Entity = "conference";
+    public const int AvailablePage = 1, MeetingPage = 2;
+    private const string Select = """
+        SELECT id, external_id, room_name, label_code, has_meeting, meeting_name, start_time, end_time, participants, current_page,
+               sync_status, last_synced_at, sync_error, version, created_at, updated_at
+        FROM conference_rooms
+        """;
+    private static readonly Dictionary<string, string> SortColumns = new()
+    {
+        ["externalId"] = "external_id", ["roomName"] = "room_name", ["hasMeeting"] = "has_meeting",
+        ["syncStatus"] = "sync_status", ["createdAt"] = "created_at", ["updatedAt"] = "updated_at",
+    };
+
+    public static Task<IResult> List(HttpRequest req) => Api.Run(req, Permission.ConferenceRead, async ctx =>
+    {
+        var page = PageRequest.From(req, defaultLimit: 50, maxLimit: 100);
+        var search = Query.String(req, "search");
+        var hasMeeting = Query.Bool(req, "hasMeeting");
+        var hasLabel = Query.Bool(req, "hasLabel");
+        var sort = Query.SortSql(req, SortColumns, "externalId");
+        var (rows, total) = await ctx.Service<Db>().ReadAsync(async c =>
+        {
+            const string where = """
+                WHERE org_id = @orgId AND (@hasMeeting::boolean IS NULL OR has_meeting = @hasMeeting)
+                  AND (@hasLabel::boolean IS NULL OR (label_code IS NOT NULL) = @hasLabel)
+                  AND (@search::text IS NULL OR external_id ILIKE @pattern OR room_name ILIKE @pattern OR meeting_name ILIKE @pattern)
+                """;
+            var args = new { orgId = ctx.User.OrgId, hasMeeting, hasLabel, search, pattern = Like.Contains(search), page.Limit, page.Offset };
+            var total = await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM conference_rooms {where}", args);
+            var rows = await c.QueryAsync<ConferenceRoomRow>($"{Select} {where} ORDER BY {sort}, id LIMIT @Limit OFFSET @Offset", args);
+            return (rows.ToList(), total);
+        }, ctx.Aborted);
+        return ApiResults.Page(rows.Select(ConferenceRoomDto.From).ToList(), page, total);
+    });
+
+    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, Permission.ConferenceRead, async ctx =>
+    {
+        var roomId = RequestContext.ParseId(id, "Conference room");
+        var row = await ctx.Service<Db>().ReadAsync(c => GetAsync(c, null, ctx.User.OrgId, roomId), ctx.Aborted)
+                  ?? throw ApiException.NotFound("Conference room");
+        Concurrency.SetETag(req, row.Version);
+        return ApiResults.Ok(ConferenceRoomDto.From(row));
+    });
+
+    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, Permission.ConferenceWrite, async ctx =>
+    {
+        var body = await ctx.ReadJsonAsync<CreateConferenceRoomRequest>();
+        new Validator().Required("externalId", body.ExternalId).ExternalId("externalId", body.ExternalId?.Trim())
+            .Required("roomName", body.RoomName).MaxLength("roomName", body.RoomName?.Trim(), 100)
+            .LabelCode("labelCode", body.LabelCode?.Trim()).ThrowIfInvalid();
+        var orgId = ctx.User.OrgId;
+        var label = Text.OrNull(body.LabelCode);
+        var row = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var id = await c.QuerySingleAsync<Guid>("""
+                INSERT INTO conference_rooms (org_id, external_id, room_name, label_code) VALUES (@orgId, @externalId, @roomName, @label) RETURNING id
+                """, new { orgId, externalId = body.ExternalId!.Trim(), roomName = body.RoomName!.Trim(), label }, tx);
+            await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Conference, id, null, label);
+            await Outbox.EnqueueAsync(c, tx, orgId, Entity, id, SyncJobs.UpsertArticle);
+            var created = (await GetAsync(c, tx, orgId, id))!;
+            if (label is not null) await EnqueueLinkAsync(c, tx, orgId, created, label);
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, id, null, ConferenceRoomDto.From(created));
+            return created;
+        }, ctx.Aborted);
+        Concurrency.SetETag(req, row.Version);
+        return ApiResults.Created(ConferenceRoomDto.From(row));
+    });
+
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, Permission.ConferenceWrite, async ctx =>
+    {
+        var roomId = RequestContext.ParseId(id, "Conference room");
+        var patch = await ctx.ReadPatchAsync<UpdateConferenceRoomRequest>();
+        var body = patch.Body;
+        new Validator().MaxLength("roomName", body.RoomName?.Trim(), 100).LabelCode("labelCode", body.LabelCode?.Trim())
+            .When(patch.Has("roomName") && string.IsNullOrWhiteSpace(body.RoomName), "roomName", "roomName cannot be empty.")
+            .When(!patch.Has("roomName") && !patch.Has("labelCode"), "body", "Give at least one of roomName, labelCode.").ThrowIfInvalid();
+        var expected = Concurrency.ExpectedVersion(req, body.Version);
+        var row = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await GetAsync(c, tx, orgId, roomId, forUpdate: true) ?? throw ApiException.NotFound("Conference room");
+            Concurrency.Check(expected, before.Version, "This conference room");
+            var label = patch.Has("labelCode") ? Text.OrNull(body.LabelCode) : before.LabelCode;
+            await c.ExecuteAsync("""
+                UPDATE conference_rooms SET room_name = @roomName, label_code = @label, sync_status = 'pending', sync_error = NULL,
+                       version = version + 1, updated_at = now()
+                WHERE org_id = @orgId AND id = @roomId
+                """, new { orgId, roomId, roomName = body.RoomName?.Trim() ?? before.RoomName, label }, tx);
+            var after = (await GetAsync(c, tx, orgId, roomId))!;
+            if (after.RoomName != before.RoomName) await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.UpsertArticle);
+            if (label != before.LabelCode)
+            {
+                await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Conference, roomId, before.LabelCode, label);
+                if (before.LabelCode is { } old) await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.UnlinkLabel, new { labelCode = old });
+                if (label is not null) await EnqueueLinkAsync(c, tx, orgId, after, label);
+            }
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Update, Entity, roomId, ConferenceRoomDto.From(before), ConferenceRoomDto.From(after));
+            return after;
+        }, ctx.Aborted);
+        Concurrency.SetETag(req, row.Version);
+        return ApiResults.Ok(ConferenceRoomDto.From(row));
+    });
+
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, Permission.ConferenceWrite, async ctx =>
+    {
+        var roomId = RequestContext.ParseId(id, "Conference room");
+        await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await GetAsync(c, tx, orgId, roomId, forUpdate: true) ?? throw ApiException.NotFound("Conference room");
+            await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Conference, roomId, before.LabelCode, null);
+            if (before.LabelCode is { } old) await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.UnlinkLabel, new { labelCode = old });
+            await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.DeleteArticle, new { articleId = ArticleId(before.ExternalId) });
+            await c.ExecuteAsync("DELETE FROM conference_rooms WHERE org_id = @orgId AND id = @roomId", new { orgId, roomId }, tx);
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, roomId, ConferenceRoomDto.From(before));
+        }, ctx.Aborted);
+        return ApiResults.NoContent();
+    });
+
+    /// <summary>Meeting on (with optional details) or off (details cleared); the label follows to page 2 or 1.</summary>
+    public static Task<IResult> Toggle(HttpRequest req, string? id) => Api.Run(req, Permission.ConferenceWrite, async ctx =>
+    {
+        var roomId = RequestContext.ParseId(id, "Conference room");
+        var body = await ctx.ReadOptionalJsonAsync<ToggleMeetingRequest>();
+        var v = new Validator().MaxLength("meetingName", body.MeetingName?.Trim(), 255)
+            .Matches("startTime", body.StartTime, TimeRegex(), "startTime must be HH:MM (24 h).")
+            .Matches("endTime", body.EndTime, TimeRegex(), "endTime must be HH:MM (24 h).")
+            .When(body.Participants is { Length: > 100 }, "participants", "At most 100 participants.")
+            .When(body.Participants?.Any(p => string.IsNullOrWhiteSpace(p) || p.Length > 100) == true, "participants", "Participants are 1-100 characters each.");
+        if (body.StartTime is { } st && body.EndTime is { } et && TimeRegex().IsMatch(st) && TimeRegex().IsMatch(et))
+            v.When(string.CompareOrdinal(et, st) <= 0, "endTime", "endTime must be after startTime.");
+        v.ThrowIfInvalid();
+
+        var row = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await GetAsync(c, tx, orgId, roomId, forUpdate: true) ?? throw ApiException.NotFound("Conference room");
+            var on = !before.HasMeeting;
+            await c.ExecuteAsync("""
+                UPDATE conference_rooms SET has_meeting = @on, meeting_name = @name, start_time = @start, end_time = @end,
+                       participants = @participants, current_page = @page, sync_status = 'pending', sync_error = NULL,
+                       version = version + 1, updated_at = now()
+                WHERE org_id = @orgId AND id = @roomId
+                """, new
+            {
+                orgId, roomId, on,
+                name = on ? Text.OrNull(body.MeetingName) : null,
+                start = on ? body.StartTime : null,
+                end = on ? body.EndTime : null,
+                participants = on ? body.Participants?.Select(p => p.Trim()).ToArray() ?? [] : Array.Empty<string>(),
+                page = on ? MeetingPage : AvailablePage,
+            }, tx);
+            await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.UpsertArticle);
+            if (before.LabelCode is { } label)
+                await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.FlipPage, new { labelCode = label, page = on ? MeetingPage : AvailablePage });
+            var after = (await GetAsync(c, tx, orgId, roomId))!;
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Toggle, Entity, roomId, ConferenceRoomDto.From(before), ConferenceRoomDto.From(after));
+            return after;
+        }, ctx.Aborted);
+        return ApiResults.Ok(ConferenceRoomDto.From(row));
+    });
+
+    public static Task<IResult> FlipPage(HttpRequest req, string? id) => Api.Run(req, Permission.ConferenceWrite, async ctx =>
+    {
+        var roomId = RequestContext.ParseId(id, "Conference room");
+        var body = await ctx.ReadOptionalJsonAsync<FlipPageRequest>();
+        new Validator().When(body.Page is < 1 or > 7, "page", "page must be 1 to 7.").ThrowIfInvalid();
+        var row = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await GetAsync(c, tx, orgId, roomId, forUpdate: true) ?? throw ApiException.NotFound("Conference room");
+            if (before.LabelCode is not { } label) throw ApiException.Business("This conference room has no label to flip.");
+            var page = body.Page ?? (before.CurrentPage == AvailablePage ? MeetingPage : AvailablePage);
+            await c.ExecuteAsync("""
+                UPDATE conference_rooms SET current_page = @page, sync_status = 'pending', version = version + 1, updated_at = now()
+                WHERE org_id = @orgId AND id = @roomId
+                """, new { orgId, roomId, page }, tx);
+            await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.FlipPage, new { labelCode = label, page });
+            var after = (await GetAsync(c, tx, orgId, roomId))!;
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.FlipPage, Entity, roomId, ConferenceRoomDto.From(before), ConferenceRoomDto.From(after));
+            return after;
+        }, ctx.Aborted);
+        return ApiResults.Ok(ConferenceRoomDto.From(row));
+    });
+
+    /// <summary>AIMS article id of a room: "C" + externalId (AIMS_API §6.3), so rooms and spaces never collide.</summary>
+    public static string ArticleId(string externalId) => "C" + externalId;
+
+    private static Task<ConferenceRoomRow?> GetAsync(NpgsqlConnection c, NpgsqlTransaction? tx, Guid orgId, Guid id, bool forUpdate = false) =>
+        c.QuerySingleOrDefaultAsync<ConferenceRoomRow>($"{Select} WHERE org_id = @orgId AND id = @id{(forUpdate ? " FOR UPDATE" : "")}", new { orgId, id }, tx);
+
+    private static Task EnqueueLinkAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, ConferenceRoomRow room, string label) =>
+        Outbox.EnqueueAsync(c, tx, orgId, Entity, room.Id, SyncJobs.LinkLabel, new { labelCode = label, articleId = ArticleId(room.ExternalId), templateName = (string?)null });
+
+    [GeneratedRegex(@"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    private static partial Regex TimeRegex();
+}

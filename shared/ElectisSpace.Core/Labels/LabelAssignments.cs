@@ -1,0 +1,31 @@
+namespace ElectisSpace.Core.Labels;
+
+/// <summary>
+/// The one place a label code is given to or taken from a space or conference room. The label_assignments
+/// primary key (org, label) makes a second holder fail with 409, even when two requests race.
+/// </summary>
+public static class LabelAssignments
+{
+    public const string Space = "space", Conference = "conference";
+
+    /// <summary>Moves the entity from its old label (if any) to the new one (if any), inside the caller's transaction.</summary>
+    public static async Task ChangeAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, string entityType, Guid entityId,
+        string? oldLabel, string? newLabel)
+    {
+        if (string.Equals(oldLabel, newLabel, StringComparison.Ordinal)) return;
+        if (oldLabel is not null)
+            await c.ExecuteAsync("DELETE FROM label_assignments WHERE org_id = @orgId AND label_code = @oldLabel AND entity_id = @entityId",
+                new { orgId, oldLabel, entityId }, tx);
+        if (newLabel is not null)
+        {
+            var holder = await c.QuerySingleOrDefaultAsync<string>(
+                "SELECT entity_type FROM label_assignments WHERE org_id = @orgId AND label_code = @newLabel", new { orgId, newLabel }, tx);
+            if (holder is not null)
+                throw ApiException.Conflict($"Label {newLabel} is already assigned to another {(holder == Space ? "space" : "conference room")}.",
+                    new { labelCode = newLabel, heldBy = holder });
+            await c.ExecuteAsync("""
+                INSERT INTO label_assignments (org_id, label_code, entity_type, entity_id) VALUES (@orgId, @newLabel, @entityType, @entityId)
+                """, new { orgId, newLabel, entityType, entityId }, tx);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Sync;
+
+namespace ElectisSpace.Core.People;
+
+public sealed record CreatePersonRequest(string? ExternalId, Dictionary<string, JsonElement>? Data);
+/// <summary>externalId: null clears, absent keeps. data: shallow merge, a null field removes it.</summary>
+public sealed record UpdatePersonRequest(string? ExternalId, Dictionary<string, JsonElement>? Data, int? Version);
+public sealed record AssignPersonRequest(Guid? SpaceId);
+
+/// <summary>/api/people: the people shown on desk labels, and where they sit.</summary>
+public static class PeopleHandlers
+{
+    /// <summary>CSV import; see PeopleImport.</summary>
+    public static Task<IResult> Import(HttpRequest req) => PeopleImport.Handle(req);
+
+    private const string Entity = "person";
+
+    public static Task<IResult> List(HttpRequest req) => Api.Run(req, Permission.PeopleRead, async ctx =>
+    {
+        var page = PageRequest.From(req, defaultLimit: 50, maxLimit: 100);
+        var filter = new PeopleFilter(Query.String(req, "search"), Query.Bool(req, "assigned"), Query.Guid(req, "listId"),
+            Query.SortSql(req, PeopleRepository.SortColumns, "createdAt"));
+        var (rows, total) = await ctx.Service<Db>().ReadAsync(c => PeopleRepository.ListAsync(c, ctx.User.OrgId, filter, page), ctx.Aborted);
+        return ApiResults.Page(rows.Select(PersonDto.From).ToList(), page, total);
+    });
+
+    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleRead, async ctx =>
+    {
+        var personId = RequestContext.ParseId(id, "Person");
+        var row = await ctx.Service<Db>().ReadAsync(c => PeopleRepository.GetAsync(c, ctx.User.OrgId, personId), ctx.Aborted)
+                  ?? throw ApiException.NotFound("Person");
+        Concurrency.SetETag(req, row.Version);
+        return ApiResults.Ok(PersonDto.From(row));
+    });
+
+    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    {
+        var body = await ctx.ReadJsonAsync<CreatePersonRequest>();
+        var v = new Validator().MaxLength("externalId", body.ExternalId?.Trim(), 64);
+        var data = EntityData.WithoutNulls(EntityData.Normalize(body.Data, "data", v));
+        v.ThrowIfInvalid();
+        var orgId = ctx.User.OrgId;
+
+        var created = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var pool = await PoolIds.NextAsync(c, tx, orgId);
+            var id = await c.QuerySingleAsync<Guid>("""
+                INSERT INTO people (org_id, external_id, data, virtual_space_id) VALUES (@orgId, @externalId, @data::jsonb, @pool) RETURNING id
+                """, new { orgId, externalId = Text.OrNull(body.ExternalId), data = Json.Serialize(data), pool }, tx);
+            await Outbox.EnqueueAsync(c, tx, orgId, Entity, id, SyncJobs.UpsertArticle);
+            var row = (await PeopleRepository.GetAsync(c, orgId, id, tx))!;
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, id, null, PersonDto.From(row));
+            return row;
+        }, ctx.Aborted);
+        Concurrency.SetETag(req, created.Version);
+        return ApiResults.Created(PersonDto.From(created));
+    });
+
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    {
+        var personId = RequestContext.ParseId(id, "Person");
+        var patch = await ctx.ReadPatchAsync<UpdatePersonRequest>();
+        var body = patch.Body;
+        var v = new Validator().MaxLength("externalId", body.ExternalId?.Trim(), 64)
+            .When(!patch.Has("externalId") && body.Data is null, "body", "Give at least one of externalId, data.");
+        var dataPatch = EntityData.Normalize(body.Data, "data", v);
+        v.ThrowIfInvalid();
+        var expected = Concurrency.ExpectedVersion(req, body.Version);
+
+        var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await PeopleRepository.GetAsync(c, orgId, personId, tx, forUpdate: true) ?? throw ApiException.NotFound("Person");
+            Concurrency.Check(expected, before.Version, "This person");
+            var data = EntityData.Merge(EntityData.Parse(before.Data), dataPatch);
+            await c.ExecuteAsync("""
+                UPDATE people SET external_id = @externalId, data = @data::jsonb, sync_status = 'pending', sync_error = NULL,
+                       version = version + 1, updated_at = now()
+                WHERE org_id = @orgId AND id = @personId
+                """, new { orgId, personId, externalId = patch.Has("externalId") ? Text.OrNull(body.ExternalId) : before.ExternalId,
+                           data = Json.Serialize(data) }, tx);
+            await PeopleAssignments.EnqueueArticleAsync(c, tx, orgId, personId, before.AssignedSpaceId);
+            var row = (await PeopleRepository.GetAsync(c, orgId, personId, tx))!;
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Update, Entity, personId, PersonDto.From(before), PersonDto.From(row));
+            return row;
+        }, ctx.Aborted);
+        Concurrency.SetETag(req, after.Version);
+        return ApiResults.Ok(PersonDto.From(after));
+    });
+
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    {
+        var personId = RequestContext.ParseId(id, "Person");
+        await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await PeopleRepository.GetAsync(c, orgId, personId, tx, forUpdate: true) ?? throw ApiException.NotFound("Person");
+            await c.ExecuteAsync("DELETE FROM people WHERE org_id = @orgId AND id = @personId", new { orgId, personId }, tx);
+            if (before.AssignedSpaceId is { } spaceId)
+                await Outbox.EnqueueAsync(c, tx, orgId, "space", spaceId, SyncJobs.UpsertArticle); // the desk shows empty
+            else if (before.VirtualSpaceId is { } pool)
+                await Outbox.EnqueueAsync(c, tx, orgId, Entity, personId, SyncJobs.DeleteArticle, new { articleId = pool });
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, personId, PersonDto.From(before));
+        }, ctx.Aborted);
+        return ApiResults.NoContent();
+    });
+
+    public static Task<IResult> Assign(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    {
+        var personId = RequestContext.ParseId(id, "Person");
+        var body = await ctx.ReadJsonAsync<AssignPersonRequest>();
+        new Validator().Required("spaceId", body.SpaceId).ThrowIfInvalid();
+
+        var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await PeopleRepository.GetAsync(c, orgId, personId, tx, forUpdate: true) ?? throw ApiException.NotFound("Person");
+            await PeopleAssignments.AssignAsync(c, tx, orgId, before, body.SpaceId!.Value);
+            var row = (await PeopleRepository.GetAsync(c, orgId, personId, tx))!;
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Assign, Entity, personId, PersonDto.From(before), PersonDto.From(row));
+            return row;
+        }, ctx.Aborted);
+        return ApiResults.Ok(PersonDto.From(after));
+    });
+
+    public static Task<IResult> Unassign(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    {
+        var personId = RequestContext.ParseId(id, "Person");
+        var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await PeopleRepository.GetAsync(c, orgId, personId, tx, forUpdate: true) ?? throw ApiException.NotFound("Person");
+            if (before.AssignedSpaceId is not { } spaceId)
+                throw ApiException.Business("This person is not assigned to a space.");
+            await PeopleAssignments.ReleaseAsync(c, tx, orgId, personId);
+            await Outbox.EnqueueAsync(c, tx, orgId, "space", spaceId, SyncJobs.UpsertArticle);
+            var row = (await PeopleRepository.GetAsync(c, orgId, personId, tx))!;
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Unassign, Entity, personId, PersonDto.From(before), PersonDto.From(row));
+            return row;
+        }, ctx.Aborted);
+        return ApiResults.Ok(PersonDto.From(after));
+    });
+}

@@ -1,0 +1,113 @@
+using System.Text.RegularExpressions;
+using ElectisSpace.Core.Auth;
+
+namespace ElectisSpace.Core.Settings;
+
+/// <summary>/api/settings: the organization's AIMS connection, field and CSV mappings, sync preferences.</summary>
+public static partial class SettingsHandlers
+{
+    private static readonly HashSet<string> Sections = ["aims", "fieldMappings", "csv", "conflictStrategy", "pullIntervalMinutes", "version"];
+    private static readonly HashSet<string> EntityKinds = ["space", "person", "conference"];
+
+    public static Task<IResult> Get(HttpRequest req) => Api.Run(req, Permission.SettingsRead, async ctx =>
+    {
+        var (settings, version) = await ctx.Service<Db>().ReadAsync(c => SettingsStore.LoadAsync(c, ctx.User.OrgId), ctx.Aborted);
+        Concurrency.SetETag(req, version);
+        return ApiResults.Ok(SettingsDto.From(settings, version));
+    });
+
+    public static Task<IResult> Update(HttpRequest req) => Api.Run(req, Permission.SettingsWrite, async ctx =>
+    {
+        var raw = await ctx.ReadJsonAsync<JsonObject>();
+        var unknown = raw.Select(p => p.Key).Where(k => !Sections.Contains(k)).ToList();
+        if (unknown.Count > 0)
+            throw ApiException.Validation("Unknown settings.", unknown.Select(k => new FieldError(k, "Not a setting. Allowed: " + string.Join(", ", Sections))).ToArray());
+        int? bodyVersion = raw["version"] is JsonValue jv && jv.TryGetValue(out int bv) ? bv : null;
+        if (raw["version"] is not null && bodyVersion is null) throw ApiException.Validation("version must be a whole number.", new FieldError("version", "Expected a number."));
+        raw.Remove("version");
+        var expected = Concurrency.ExpectedVersion(req, bodyVersion);
+
+        // The password never merges as data: it is taken out here and stored encrypted.
+        var aimsPatch = raw["aims"] as JsonObject;
+        if (raw["aims"] is not null and not JsonObject) throw ApiException.Validation("aims must be an object.", new FieldError("aims", "Expected an object."));
+        var passwordGiven = aimsPatch?.ContainsKey("password") == true;
+        string? password = null;
+        if (passwordGiven)
+        {
+            if (aimsPatch!["password"] is { } p && (p.GetValueKind() != JsonValueKind.String)) throw ApiException.Validation("aims.password must be a string.", new FieldError("aims.password", "Expected a string."));
+            password = Text.OrNull((string?)aimsPatch["password"]);
+            aimsPatch.Remove("password");
+        }
+        aimsPatch?.Remove("passwordCipher");
+        if (password is { Length: > 256 }) throw ApiException.Validation("aims.password is too long.", new FieldError("aims.password", "At most 256 characters."));
+
+        var orgId = ctx.User.OrgId;
+        var box = ctx.Service<SecretBox>();
+        var dto = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var (current, version) = await SettingsStore.LoadAsync(c, orgId, tx, forUpdate: true);
+            Concurrency.Check(expected, version, "The settings");
+            var merged = JsonSerializer.SerializeToNode(current, Json.Options)!.AsObject();
+            MergeInto(merged, raw);
+            OrganizationSettings next;
+            try { next = merged.Deserialize<OrganizationSettings>(Json.Options)!; }
+            catch (JsonException e)
+            {
+                var field = string.IsNullOrEmpty(e.Path) ? "body" : e.Path.TrimStart('$', '.');
+                throw ApiException.Validation("A setting has a value of the wrong type or an unknown value.", new FieldError(field, "Wrong type or unknown value."));
+            }
+            if (passwordGiven) next.Aims.PasswordCipher = password is null ? null : box.Encrypt(password, orgId);
+            Validate(next);
+            await SettingsStore.SaveAsync(c, tx, orgId, next);
+            var before = SettingsDto.From(current, version);
+            var after = SettingsDto.From(next, version + 1);
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Update, "settings", orgId, before, after);
+            return after;
+        }, ctx.Aborted);
+        Concurrency.SetETag(req, dto.Version);
+        return ApiResults.Ok(dto);
+    });
+
+    /// <summary>JSON merge patch (RFC 7386): objects merge key by key, null removes, anything else replaces.</summary>
+    private static void MergeInto(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch.ToList())
+        {
+            if (value is null) { target.Remove(key); continue; }
+            if (value is JsonObject po && target[key] is JsonObject to) { MergeInto(to, po); continue; }
+            target[key] = value.DeepClone();
+        }
+    }
+
+    private static void Validate(OrganizationSettings s)
+    {
+        var v = new Validator();
+        var a = s.Aims;
+        if (a.BaseUrl is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https"))
+            v.Add("aims.baseUrl", "aims.baseUrl must be an absolute http(s) URL, e.g. https://eu.common.solumesl.com.");
+        v.MaxLength("aims.baseUrl", a.BaseUrl, 300).Matches("aims.company", a.Company, CodeRegex(), "aims.company is 1-50 letters, digits, '-' or '_'.")
+            .Matches("aims.store", a.Store, CodeRegex(), "aims.store is 1-50 letters, digits, '-' or '_'.")
+            .MaxLength("aims.username", a.Username, 255)
+            .When(s.PullIntervalMinutes is < 1 or > 1440, "pullIntervalMinutes", "pullIntervalMinutes must be 1 to 1440.");
+        foreach (var (kind, map) in s.FieldMappings)
+        {
+            if (!EntityKinds.Contains(kind)) { v.Add($"fieldMappings.{kind}", "Entity kinds are space, person, conference."); continue; }
+            foreach (var (field, key) in map)
+                v.When(field.Length is 0 or > 64 || key.Length is 0 or > 64, $"fieldMappings.{kind}.{field}", "Field names and article keys are 1-64 characters.");
+        }
+        foreach (var (name, m) in new[] { ("spaces", s.Csv.Spaces), ("people", s.Csv.People) })
+        {
+            foreach (var (header, field) in m.Columns)
+                v.When(header.Length is 0 or > 100 || !CsvFieldRegex().IsMatch(field), $"csv.{name}.columns.{header}",
+                    "Map a CSV header (1-100 characters) to externalId, labelCode, templateName or data.<key>.");
+            v.MaxLength($"csv.{name}.keyColumn", m.KeyColumn, 100);
+        }
+        v.ThrowIfInvalid();
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9_\-]{1,50}$")]
+    private static partial Regex CodeRegex();
+
+    [GeneratedRegex(@"^(externalId|labelCode|templateName|data\.[A-Za-z0-9_\-. ]{1,64})$")]
+    private static partial Regex CsvFieldRegex();
+}

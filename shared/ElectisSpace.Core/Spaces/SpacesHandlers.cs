@@ -1,0 +1,158 @@
+using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Labels;
+using ElectisSpace.Core.People;
+using ElectisSpace.Core.Sync;
+
+namespace ElectisSpace.Core.Spaces;
+
+public sealed record CreateSpaceRequest(string? ExternalId, string? LabelCode, string? TemplateName, Dictionary<string, JsonElement>? Data);
+/// <summary>labelCode/templateName: null clears, absent keeps. data: shallow merge, a null field removes it.</summary>
+public sealed record UpdateSpaceRequest(string? LabelCode, string? TemplateName, Dictionary<string, JsonElement>? Data, int? Version);
+public sealed record AssignLabelRequest(string? LabelCode);
+
+/// <summary>/api/spaces: desks and rooms, each one AIMS article (id = externalId).</summary>
+public static class SpacesHandlers
+{
+    /// <summary>CSV import; see SpacesImport.</summary>
+    public static Task<IResult> Import(HttpRequest req) => SpacesImport.Handle(req);
+
+    private const string Entity = "space";
+
+    public static Task<IResult> List(HttpRequest req) => Api.Run(req, Permission.SpacesRead, async ctx =>
+    {
+        var page = PageRequest.From(req, defaultLimit: 50, maxLimit: 100);
+        var status = Query.Enum<SyncStatus>(req, "syncStatus");
+        var filter = new SpaceFilter(Query.String(req, "search"), Query.Bool(req, "hasLabel"),
+            status is { } st ? EnumNames.Name(st) : null, Query.SortSql(req, SpacesRepository.SortColumns, "externalId"));
+        var (rows, total) = await ctx.Service<Db>().ReadAsync(c => SpacesRepository.ListAsync(c, ctx.User.OrgId, filter, page), ctx.Aborted);
+        return ApiResults.Page(rows.Select(SpaceDto.From).ToList(), page, total);
+    });
+
+    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, Permission.SpacesRead, async ctx =>
+    {
+        var spaceId = RequestContext.ParseId(id, "Space");
+        var row = await ctx.Service<Db>().ReadAsync(c => SpacesRepository.GetAsync(c, ctx.User.OrgId, spaceId), ctx.Aborted)
+                  ?? throw ApiException.NotFound("Space");
+        Concurrency.SetETag(req, row.Version);
+        return ApiResults.Ok(SpaceDto.From(row));
+    });
+
+    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, Permission.SpacesWrite, async ctx =>
+    {
+        var body = await ctx.ReadJsonAsync<CreateSpaceRequest>();
+        var v = new Validator().Required("externalId", body.ExternalId).ExternalId("externalId", body.ExternalId?.Trim())
+            .LabelCode("labelCode", body.LabelCode?.Trim()).MaxLength("templateName", body.TemplateName, 100);
+        var data = EntityData.WithoutNulls(EntityData.Normalize(body.Data, "data", v));
+        v.ThrowIfInvalid();
+        var orgId = ctx.User.OrgId;
+        var label = Text.OrNull(body.LabelCode);
+        var externalId = body.ExternalId!.Trim();
+
+        var created = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var id = await c.QuerySingleAsync<Guid>("""
+                INSERT INTO spaces (org_id, external_id, label_code, template_name, data)
+                VALUES (@orgId, @externalId, @label, @template, @data::jsonb) RETURNING id
+                """, new { orgId, externalId, label, template = Text.OrNull(body.TemplateName), data = Json.Serialize(data) }, tx);
+            await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Space, id, null, label);
+            await Outbox.EnqueueAsync(c, tx, orgId, Entity, id, SyncJobs.UpsertArticle);
+            if (label is not null) await EnqueueLinkAsync(c, tx, orgId, id, label, externalId, Text.OrNull(body.TemplateName));
+            var row = (await SpacesRepository.GetAsync(c, orgId, id, tx))!;
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, id, null, SpaceDto.From(row));
+            return row;
+        }, ctx.Aborted);
+        Concurrency.SetETag(req, created.Version);
+        return ApiResults.Created(SpaceDto.From(created));
+    });
+
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, Permission.SpacesWrite, async ctx =>
+    {
+        var spaceId = RequestContext.ParseId(id, "Space");
+        var patch = await ctx.ReadPatchAsync<UpdateSpaceRequest>();
+        var body = patch.Body;
+        var v = new Validator().LabelCode("labelCode", body.LabelCode?.Trim()).MaxLength("templateName", body.TemplateName, 100)
+            .When(!patch.Has("labelCode") && !patch.Has("templateName") && body.Data is null, "body", "Give at least one of labelCode, templateName, data.");
+        var dataPatch = EntityData.Normalize(body.Data, "data", v);
+        v.ThrowIfInvalid();
+        var expected = Concurrency.ExpectedVersion(req, body.Version);
+
+        var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await SpacesRepository.GetAsync(c, orgId, spaceId, tx, forUpdate: true) ?? throw ApiException.NotFound("Space");
+            Concurrency.Check(expected, before.Version, "This space");
+            var label = patch.Has("labelCode") ? Text.OrNull(body.LabelCode) : before.LabelCode;
+            var template = patch.Has("templateName") ? Text.OrNull(body.TemplateName) : before.TemplateName;
+            var data = EntityData.Merge(EntityData.Parse(before.Data), dataPatch);
+            await SetAsync(c, tx, orgId, spaceId, label, template, data);
+            await MoveLabelAsync(c, tx, orgId, before, label, template);
+            if (template != before.TemplateName || body.Data is not null)
+                await Outbox.EnqueueAsync(c, tx, orgId, Entity, spaceId, SyncJobs.UpsertArticle);
+            var row = (await SpacesRepository.GetAsync(c, orgId, spaceId, tx))!;
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Update, Entity, spaceId, SpaceDto.From(before), SpaceDto.From(row));
+            return row;
+        }, ctx.Aborted);
+        Concurrency.SetETag(req, after.Version);
+        return ApiResults.Ok(SpaceDto.From(after));
+    });
+
+    public static Task<IResult> AssignLabel(HttpRequest req, string? id) => Api.Run(req, Permission.SpacesWrite, async ctx =>
+    {
+        var spaceId = RequestContext.ParseId(id, "Space");
+        var body = await ctx.ReadJsonAsync<AssignLabelRequest>();
+        new Validator().Required("labelCode", body.LabelCode).LabelCode("labelCode", body.LabelCode?.Trim()).ThrowIfInvalid();
+        var label = body.LabelCode!.Trim();
+
+        var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await SpacesRepository.GetAsync(c, orgId, spaceId, tx, forUpdate: true) ?? throw ApiException.NotFound("Space");
+            await SetAsync(c, tx, orgId, spaceId, label, before.TemplateName, EntityData.Parse(before.Data));
+            await MoveLabelAsync(c, tx, orgId, before, label, before.TemplateName);
+            var row = (await SpacesRepository.GetAsync(c, orgId, spaceId, tx))!;
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.AssignLabel, Entity, spaceId, SpaceDto.From(before), SpaceDto.From(row));
+            return row;
+        }, ctx.Aborted);
+        Concurrency.SetETag(req, after.Version);
+        return ApiResults.Ok(SpaceDto.From(after));
+    });
+
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, Permission.SpacesWrite, async ctx =>
+    {
+        var spaceId = RequestContext.ParseId(id, "Space");
+        await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = ctx.User.OrgId;
+            var before = await SpacesRepository.GetAsync(c, orgId, spaceId, tx, forUpdate: true) ?? throw ApiException.NotFound("Space");
+            if (before.PersonId is { } personId)
+                await PeopleAssignments.ReleaseAsync(c, tx, orgId, personId);
+            await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Space, spaceId, before.LabelCode, null);
+            if (before.LabelCode is { } old) await Outbox.EnqueueAsync(c, tx, orgId, Entity, spaceId, SyncJobs.UnlinkLabel, new { labelCode = old });
+            await Outbox.EnqueueAsync(c, tx, orgId, Entity, spaceId, SyncJobs.DeleteArticle, new { articleId = before.ExternalId });
+            await c.ExecuteAsync("DELETE FROM spaces WHERE org_id = @orgId AND id = @spaceId", new { orgId, spaceId }, tx);
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, spaceId, SpaceDto.From(before));
+        }, ctx.Aborted);
+        return ApiResults.NoContent();
+    });
+
+    private static Task SetAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid id, string? label, string? template,
+        Dictionary<string, string> data) =>
+        c.ExecuteAsync("""
+            UPDATE spaces SET label_code = @label, template_name = @template, data = @data::jsonb, sync_status = 'pending',
+                   sync_error = NULL, version = version + 1, updated_at = now()
+            WHERE org_id = @orgId AND id = @id
+            """, new { orgId, id, label, template, data = Json.Serialize(data) }, tx);
+
+    /// <summary>Label change: claim the new code (409 if held elsewhere), and queue unlink of the old and link of the new.</summary>
+    private static async Task MoveLabelAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, SpaceRow before, string? label, string? template)
+    {
+        if (string.Equals(before.LabelCode, label, StringComparison.Ordinal)) return;
+        await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Space, before.Id, before.LabelCode, label);
+        if (before.LabelCode is { } old) await Outbox.EnqueueAsync(c, tx, orgId, Entity, before.Id, SyncJobs.UnlinkLabel, new { labelCode = old });
+        if (label is not null) await EnqueueLinkAsync(c, tx, orgId, before.Id, label, before.ExternalId, template);
+    }
+
+    private static Task EnqueueLinkAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid id, string label, string articleId, string? template) =>
+        Outbox.EnqueueAsync(c, tx, orgId, Entity, id, SyncJobs.LinkLabel, new { labelCode = label, articleId, templateName = template });
+
+}
