@@ -14,6 +14,7 @@ public interface IAimsAliveProbe
     AimsAlive? Last { get; }
 }
 
+public sealed record LiveResponse(string Status, DateTimeOffset Timestamp);
 public sealed record CheckResult(string Status, double? LatencyMs = null, string? Error = null);
 public sealed record ReadyResponse(string Status, DateTimeOffset Timestamp, IReadOnlyDictionary<string, CheckResult> Checks);
 
@@ -25,7 +26,7 @@ public static class HealthHandlers
         typeof(HealthHandlers).Assembly.GetName().Version?.ToString() ?? "0.0.0";
 
     public static Task<IResult> Live(HttpRequest req) => Api.Public(req, _ =>
-        Task.FromResult(ApiResults.Ok(new { status = "ok", timestamp = DateTimeOffset.UtcNow })));
+        Task.FromResult(ApiResults.Ok(new LiveResponse("ok", DateTimeOffset.UtcNow))));
 
     public static Task<IResult> Ready(HttpRequest req) => Api.Public(req, async ctx =>
     {

@@ -378,6 +378,7 @@ public static partial class OpenApiDocument
             if (request)
                 foreach (var name in required)
                     if (properties[name] is JsonObject prop) DropNull(prop);
+            if (ctx.TypeInfo.Type.GetCustomAttribute<DescriptionAttribute>() is { } d) obj.Insert(0, "description", d.Description);
             obj.Remove("required");
             if (required.Count > 0) obj["required"] = new JsonArray([.. required.Select(n => (JsonNode)n)]);
         }
