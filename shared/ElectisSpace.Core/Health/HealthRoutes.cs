@@ -13,6 +13,6 @@ public static class HealthRoutes
         Get("health/ready", "Health_Ready", HealthHandlers.Ready) with
             { Tag = "Health", Auth = RouteAuth.Public, Response = typeof(ReadyResponse), AlternateStatuses = [503], Summary = "Readiness: database and AIMS checks; 503 when degraded." },
         Get("health/detailed", "Health_Detailed", HealthHandlers.Detailed) with
-            { Tag = "Health", Permission = Permission.HealthDetailed, Summary = "Uptime, version, memory, database, AIMS ping and sync queue counts (admin)." },
+            { Tag = "Health", Permission = Permission.HealthDetailed, Response = typeof(DetailedHealthResponse), Summary = "Uptime, version, memory, database, AIMS ping and sync queue counts (admin)." },
     ];
 }
