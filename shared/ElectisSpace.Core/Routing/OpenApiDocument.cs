@@ -347,6 +347,8 @@ public static partial class OpenApiDocument
 
     private static JsonNode Annotate(JsonSchemaExporterContext ctx, JsonNode node, bool request)
     {
+        // "Any JSON value" comes out as the schema `true`; {} says the same and can carry a description.
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.True) node = new JsonObject();
         if (node is not JsonObject obj) return node;
         if (obj["enum"] is JsonArray enumValues && obj["type"] is null)
             obj.Insert(0, "type", enumValues.Any(v => v is null) ? new JsonArray("string", "null") : "string");

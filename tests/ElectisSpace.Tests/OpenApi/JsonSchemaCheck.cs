@@ -4,7 +4,7 @@ namespace ElectisSpace.Tests.OpenApi;
 
 /// <summary>
 /// A minimal JSON Schema checker for the subset the OpenAPI builder emits: $ref into components, allOf, type (one or a list),
-/// enum, required, properties, items, additionalProperties and the `true` schema. Strict on objects: a property the
+/// enum, required, properties, items, additionalProperties and the `true` / {} schema. Strict on objects: a property the
 /// schema does not name is reported too, so an undocumented field in a response fails.
 /// </summary>
 public static class JsonSchemaCheck
@@ -26,7 +26,7 @@ public static class JsonSchemaCheck
         }
         if (schema.TryGetProperty("allOf", out var allOf))
         {
-            // The parts of an allOf each describe only some properties: don't flag the others' properties as unknown.
+            // The parts of an allOf each describe only some properties: within them, don't flag the others' properties as unknown.
             foreach (var part in allOf.EnumerateArray()) Check(value, part, document, path, errors, strict: false);
             return;
         }
@@ -53,9 +53,9 @@ public static class JsonSchemaCheck
             {
                 var childPath = $"{path}.{property.Name}";
                 if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(property.Name, out var ps))
-                    Check(property.Value, ps, document, childPath, errors, strict: true);
+                    Check(property.Value, ps, document, childPath, errors, strict);
                 else if (additional.ValueKind is JsonValueKind.Object or JsonValueKind.True)
-                    Check(property.Value, additional, document, childPath, errors, strict: true);
+                    Check(property.Value, additional, document, childPath, errors, strict);
                 else if (strict && properties.ValueKind == JsonValueKind.Object)
                     errors.Add($"{childPath}: property not in the documented schema");
             }
@@ -63,7 +63,7 @@ public static class JsonSchemaCheck
         if (value.ValueKind == JsonValueKind.Array && schema.TryGetProperty("items", out var items))
         {
             var i = 0;
-            foreach (var item in value.EnumerateArray()) Check(item, items, document, $"{path}[{i++}]", errors, strict: true);
+            foreach (var item in value.EnumerateArray()) Check(item, items, document, $"{path}[{i++}]", errors, strict);
         }
     }
 
