@@ -233,10 +233,17 @@ public static partial class OpenApiDocument
                     ["error"] = new JsonObject { ["code"] = code, ["message"] = ExampleMessage(code), ["details"] = ExampleDetails(code) },
                 },
             };
-        return new JsonObject
-        {
-            ["description"] = string.Join(", ", codes),
-            ["content"] = new JsonObject
+        var response = new JsonObject { ["description"] = string.Join(", ", codes) };
+        if (codes.Contains(ErrorCodes.RateLimited) || codes.Contains(ErrorCodes.ServiceUnavailable))
+            response["headers"] = new JsonObject
+            {
+                ["Retry-After"] = new JsonObject
+                {
+                    ["description"] = "Seconds to wait before trying again (RATE_LIMITED; SERVICE_UNAVAILABLE when known).",
+                    ["schema"] = new JsonObject { ["type"] = "integer" },
+                },
+            };
+        response["content"] = new JsonObject
             {
                 ["application/json"] = new JsonObject
                 {
@@ -260,8 +267,8 @@ public static partial class OpenApiDocument
                     },
                     ["examples"] = examples,
                 },
-            },
-        };
+            };
+        return response;
     }
 
     private static string ExampleMessage(string code) => code switch
