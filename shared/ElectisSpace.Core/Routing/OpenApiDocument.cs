@@ -244,30 +244,30 @@ public static partial class OpenApiDocument
                 },
             };
         response["content"] = new JsonObject
+        {
+            ["application/json"] = new JsonObject
             {
-                ["application/json"] = new JsonObject
+                ["schema"] = new JsonObject
                 {
-                    ["schema"] = new JsonObject
+                    ["allOf"] = new JsonArray(envelope, new JsonObject
                     {
-                        ["allOf"] = new JsonArray(envelope, new JsonObject
+                        ["type"] = "object",
+                        ["properties"] = new JsonObject
                         {
-                            ["type"] = "object",
-                            ["properties"] = new JsonObject
+                            ["error"] = new JsonObject
                             {
-                                ["error"] = new JsonObject
+                                ["type"] = "object",
+                                ["properties"] = new JsonObject
                                 {
-                                    ["type"] = "object",
-                                    ["properties"] = new JsonObject
-                                    {
-                                        ["code"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray([.. codes.Select(c => (JsonNode)c)]) },
-                                    },
+                                    ["code"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray([.. codes.Select(c => (JsonNode)c)]) },
                                 },
                             },
-                        }),
-                    },
-                    ["examples"] = examples,
+                        },
+                    }),
                 },
-            };
+                ["examples"] = examples,
+            },
+        };
         return response;
     }
 
