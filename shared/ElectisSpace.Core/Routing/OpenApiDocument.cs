@@ -309,7 +309,7 @@ public static partial class OpenApiDocument
 
         /// <summary>The component a reference points at (for examples); anything else is returned as is.</summary>
         public JsonNode Resolve(JsonObject schema) =>
-            schema["$ref"]?.GetValue<string>() is { } r ? _components[r["#/components/schemas/".Length..]] : schema;
+            (string?)schema["$ref"] is { } r ? _components[r["#/components/schemas/".Length..]] : schema;
 
         private JsonObject Reference(Type type, bool request)
         {
@@ -397,8 +397,8 @@ public static partial class OpenApiDocument
     /// <summary>A required request property is never null: keep only its non-null type (and enum values).</summary>
     private static void DropNull(JsonObject prop)
     {
-        if (prop["type"] is JsonArray types && types.Count == 2 && types.Any(t => t?.GetValue<string>() == "null"))
-            prop["type"] = types.First(t => t?.GetValue<string>() != "null")!.GetValue<string>();
+        if (prop["type"] is JsonArray types && types.Count == 2 && types.Any(t => (string?)t == "null"))
+            prop["type"] = (string?)types.First(t => (string?)t != "null");
         if (prop["enum"] is JsonArray values && values.Any(v => v is null))
             prop["enum"] = new JsonArray([.. values.Where(v => v is not null).Select(v => v!.DeepClone())]);
     }
@@ -416,8 +416,8 @@ public static partial class OpenApiDocument
             if (s["enum"] is JsonArray values) return values.FirstOrDefault(v => v is not null)?.DeepClone();
             var type = s["type"] switch
             {
-                JsonArray types => types.Select(t => t!.GetValue<string>()).FirstOrDefault(t => t != "null"),
-                JsonValue v => v.GetValue<string>(),
+                JsonArray types => types.Select(t => (string?)t).FirstOrDefault(t => t != "null"),
+                JsonValue v => (string?)v,
                 _ => null,
             };
             switch (type)
@@ -436,7 +436,7 @@ public static partial class OpenApiDocument
                 case "boolean":
                     return true;
                 case "string":
-                    return (s["format"]?.GetValue<string>(), name) switch
+                    return ((string?)s["format"], name) switch
                     {
                         ("email", _) or (_, "email" or "userEmail") => "admin@demo.local",
                         ("uuid", _) => "3f1c6a52-8d0e-4b7e-9a51-2c7d4e0b9f10",
