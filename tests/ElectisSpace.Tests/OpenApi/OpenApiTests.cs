@@ -35,6 +35,17 @@ public sealed class OpenApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public void The_document_is_valid_OpenAPI_3_1_for_client_generators()
+    {
+        // Microsoft.OpenApi (the reader behind many .NET client generators) parses and validates it without complaint.
+        var result = Microsoft.OpenApi.OpenApiDocument.Parse(OpenApiDocument.ToJson(ApiRoutes.All), "json");
+        Assert.Empty(result.Diagnostic!.Errors.Select(e => e.ToString()));
+        Assert.Equal(Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_1, result.Diagnostic.SpecificationVersion);
+        var problems = Microsoft.OpenApi.OpenApiElementExtensions.Validate(result.Document!, Microsoft.OpenApi.ValidationRuleSet.GetDefaultRuleSet());
+        Assert.Empty(problems.Select(e => e.ToString()));
+    }
+
+    [Fact]
     public async Task The_host_serves_the_same_document_at_openapi_v1_json()
     {
         var res = await app.Client().GetAsync(OpenApiDocument.DocumentPath);
