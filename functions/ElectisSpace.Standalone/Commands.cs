@@ -3,6 +3,7 @@ using ElectisSpace.Core.Auth;
 using ElectisSpace.Core.Common;
 using ElectisSpace.Core.Database;
 using ElectisSpace.Core.Organizations;
+using ElectisSpace.Core.Routing;
 
 namespace ElectisSpace.Standalone;
 
@@ -40,6 +41,23 @@ public static class Commands
             await Console.Error.WriteLineAsync($"seed-admin failed: {e.Message}");
             return 2;
         }
+    }
+
+    /// <summary>
+    /// openapi [PATH]: writes the OpenAPI document (default docs/openapi.json). It is built from the route table alone,
+    /// so it needs no settings and no database. A relative PATH is taken from the repository root
+    /// (`dotnet run --project` runs in the project folder, not where it was typed).
+    /// </summary>
+    public static async Task<int> WriteOpenApiAsync(string[] args)
+    {
+        var root = new DirectoryInfo(Directory.GetCurrentDirectory());
+        while (root.Parent is not null && !File.Exists(Path.Combine(root.FullName, "ElectisSpace.sln"))) root = root.Parent;
+        if (!File.Exists(Path.Combine(root.FullName, "ElectisSpace.sln"))) root = new DirectoryInfo(Directory.GetCurrentDirectory());
+        var path = Path.GetFullPath(args.FirstOrDefault() ?? Path.Combine("docs", "openapi.json"), root.FullName);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, OpenApiDocument.ToJson(ApiRoutes.All));
+        Console.WriteLine($"Wrote {path}");
+        return 0;
     }
 
     private static Dictionary<string, string> ParseOptions(string[] args)

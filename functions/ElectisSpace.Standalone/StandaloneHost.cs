@@ -2,7 +2,9 @@ using ElectisSpace.Core;
 using ElectisSpace.Core.Common;
 using ElectisSpace.Core.Database;
 using ElectisSpace.Core.Routing;
+using ElectisSpace.Core.Configuration;
 using Npgsql;
+using Scalar.AspNetCore;
 
 namespace ElectisSpace.Standalone;
 
@@ -56,7 +58,15 @@ public static class StandaloneHost
         foreach (var route in ApiRoutes.All)
             // Cast to Func<…, Task<IResult>>: a bare lambda binds to RequestDelegate and the IResult would be dropped.
             api.MapMethods(route.Pattern, [route.Method], (Func<HttpContext, Task<IResult>>)(ctx => route.Handler(ctx.Request)))
-                .WithName(route.Name);
+                .WithName(route.Name).WithMetadata(route);
+
+        // The API describes itself: the document is built once from the same route table (see OpenApiDocument).
+        var document = new Lazy<string>(() => OpenApiDocument.ToJson(ApiRoutes.All));
+        app.MapGet(OpenApiDocument.DocumentPath, () => Results.Text(document.Value, "application/json; charset=utf-8"))
+            .ExcludeFromDescription();
+        // The interactive reference page (/scalar) reads that document; off unless Api:ReferencePageEnabled is true.
+        if (app.Services.GetRequiredService<ServerSettings>().ApiReferencePageEnabled)
+            app.MapScalarApiReference(o => o.WithTitle("electisSpace Server API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
     }
 
     public static async Task MigrateAsync(IServiceProvider services)

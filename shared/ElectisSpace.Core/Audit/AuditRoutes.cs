@@ -22,7 +22,7 @@ public static class AuditRoutes
         },
         Get("audit/export", "Audit_Export", AuditHandlers.Export) with
         {
-            Tag = "Audit", Permission = Permission.AuditRead, Query = Filters, Errors = [ErrorCodes.Validation],
+            Tag = "Audit", Permission = Permission.AuditRead, Query = Filters, ResponseContentType = "text/csv", Errors = [ErrorCodes.Validation],
             Summary = "The audit trail as CSV (same filters, newest first, at most 100,000 rows).",
         },
     ];

@@ -1,11 +1,23 @@
+using System.ComponentModel;
+using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
+using EmailAddress = System.ComponentModel.DataAnnotations.EmailAddressAttribute;
+using StringLength = System.ComponentModel.DataAnnotations.StringLengthAttribute;
+using RegularExpression = System.ComponentModel.DataAnnotations.RegularExpressionAttribute;
 using ElectisSpace.Core.Configuration;
 using ElectisSpace.Core.Users;
 
 namespace ElectisSpace.Core.Auth;
 
-public sealed record LoginRequest(string? Email, string? Password, string? Organization);
-public sealed record RefreshRequest(string? RefreshToken);
-public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+// Request DTOs: the DataAnnotations attributes describe what the handler's Validator enforces, for the OpenAPI document.
+public sealed record LoginRequest(
+    [Required, EmailAddress, StringLength(255)] string? Email,
+    [Required, StringLength(128)] string? Password,
+    [StringLength(40), Description("Organization code; only needed when the same email has an account in several organizations.")] string? Organization);
+public sealed record RefreshRequest(
+    [Description("The refresh token; may be omitted when the refreshToken cookie is sent.")] string? RefreshToken);
+public sealed record ChangePasswordRequest(
+    [Required] string? CurrentPassword,
+    [Required, StringLength(128, MinimumLength = 8), RegularExpression(Passwords.PolicyPattern), Description(Passwords.PolicyText)] string? NewPassword);
 public sealed record OrganizationRef(Guid Id, string Name, string Code);
 public sealed record LoginUser(Guid Id, string Email, string? FirstName, string? LastName, Role Role, OrganizationRef Organization);
 public sealed record TokenResponse(string AccessToken, string RefreshToken, int ExpiresIn, string TokenType, LoginUser User);

@@ -17,6 +17,10 @@ public sealed class Passwords
     /// <summary>A hash of a random password, verified on unknown emails so they take as long as wrong passwords.</summary>
     public string DummyHash { get; } = new PasswordHasher<object>().HashPassword(HashUser, Guid.NewGuid().ToString());
 
+    /// <summary>The policy below as a pattern and in words, for the API description.</summary>
+    public const string PolicyPattern = @"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{8,128}$";
+    public const string PolicyText = "8 to 128 characters with an upper-case letter, a lower-case letter and a digit.";
+
     /// <summary>At least 8 characters with an upper-case letter, a lower-case letter and a digit.</summary>
     public static IEnumerable<string> PolicyViolations(string password)
     {

@@ -61,4 +61,22 @@ public static class ErrorCodes
     public const string Internal = "INTERNAL_ERROR";
     public const string BadGateway = "BAD_GATEWAY";
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
+
+    /// <summary>The HTTP status each code is answered with (the factories of <see cref="ApiException"/>).</summary>
+    public static int Status(string code) => code switch
+    {
+        Validation => 400,
+        Unauthorized or TokenExpired => 401,
+        Forbidden => 403,
+        NotFound => 404,
+        Conflict => 409,
+        PayloadTooLarge => 413,
+        UnsupportedMediaType => 415,
+        Business => 422,
+        RateLimited => 429,
+        Internal => 500,
+        BadGateway => 502,
+        ServiceUnavailable => 503,
+        _ => throw new ArgumentException($"Unknown error code {code}.", nameof(code)),
+    };
 }

@@ -29,6 +29,8 @@ public static class ApiResults
 }
 
 public sealed record ErrorEnvelope(ErrorBody Error);
-public sealed record ErrorBody(string Code, string Message, object? Details);
+public sealed record ErrorBody(string Code, string Message,
+    [property: System.ComponentModel.Description("null; for VALIDATION_ERROR a list of {field, message}; for some codes an object with more facts (e.g. lockedUntil).")]
+    object? Details);
 public sealed record Pagination(int Page, int Limit, long Total, int TotalPages);
 public sealed record PagedResponse<T>(IReadOnlyList<T> Data, Pagination Pagination);

@@ -14,6 +14,14 @@ public interface IAimsAliveProbe
     AimsAlive? Last { get; }
 }
 
+public sealed record ConnectionCounts(long Total, long Active);
+public sealed record DatabaseHealth(string Status, double? LatencyMs, string? Error, ConnectionCounts? Connections);
+public sealed record AimsHealth(string Status, DateTimeOffset LastPing, double? LatencyMs, string? Error);
+public sealed record MemoryUsage(long WorkingSetMb, long ManagedHeapMb, string Unit);
+public sealed record SyncQueueCounts(long Pending, long Processing, long Failed, long Dead);
+public sealed record DetailedHealthResponse(string Status, long UptimeSeconds, string Version, MemoryUsage Memory,
+    DatabaseHealth Database, AimsHealth? Aims, SyncQueueCounts SyncQueue);
+public sealed record LiveResponse(string Status, DateTimeOffset Timestamp);
 public sealed record CheckResult(string Status, double? LatencyMs = null, string? Error = null);
 public sealed record ReadyResponse(string Status, DateTimeOffset Timestamp, IReadOnlyDictionary<string, CheckResult> Checks);
 
@@ -25,7 +33,7 @@ public static class HealthHandlers
         typeof(HealthHandlers).Assembly.GetName().Version?.ToString() ?? "0.0.0";
 
     public static Task<IResult> Live(HttpRequest req) => Api.Public(req, _ =>
-        Task.FromResult(ApiResults.Ok(new { status = "ok", timestamp = DateTimeOffset.UtcNow })));
+        Task.FromResult(ApiResults.Ok(new LiveResponse("ok", DateTimeOffset.UtcNow))));
 
     public static Task<IResult> Ready(HttpRequest req) => Api.Public(req, async ctx =>
     {
@@ -49,27 +57,20 @@ public static class HealthHandlers
                 var q = (await c.QueryAsync<(string Status, long Count)>(
                     "SELECT status, count(*) FROM sync_queue WHERE org_id = @OrgId GROUP BY status", new { ctx.User.OrgId }))
                     .ToDictionary(r => r.Status, r => r.Count);
-                return ((object)new { total = conns.Total, active = conns.Active }, q);
+                return (new ConnectionCounts(conns.Total, conns.Active), q);
             }, ctx.Aborted)
-            : (null, new Dictionary<string, long>());
+            : ((ConnectionCounts?)null, new Dictionary<string, long>());
         var process = Process.GetCurrentProcess();
         var aims = ctx.Service<IAimsAliveProbe>().Last;
-        return ApiResults.Ok(new
-        {
-            status = database.Status == "ok" ? "ok" : "degraded",
-            uptimeSeconds = (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds,
-            version = Version,
-            memory = new { workingSetMb = process.WorkingSet64 / (1024 * 1024), managedHeapMb = GC.GetTotalMemory(false) / (1024 * 1024), unit = "MB" },
-            database = new { database.Status, database.LatencyMs, database.Error, connections },
-            aims = aims is null ? null : new { aims.Status, lastPing = aims.CheckedAt, aims.LatencyMs, aims.Error },
-            syncQueue = new
-            {
-                pending = queue.GetValueOrDefault("pending"),
-                processing = queue.GetValueOrDefault("processing"),
-                failed = queue.GetValueOrDefault("failed"),
-                dead = queue.GetValueOrDefault("dead"),
-            },
-        });
+        return ApiResults.Ok(new DetailedHealthResponse(
+            database.Status == "ok" ? "ok" : "degraded",
+            (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds,
+            Version,
+            new MemoryUsage(process.WorkingSet64 / (1024 * 1024), GC.GetTotalMemory(false) / (1024 * 1024), "MB"),
+            new DatabaseHealth(database.Status, database.LatencyMs, database.Error, connections),
+            aims is null ? null : new AimsHealth(aims.Status, aims.CheckedAt, aims.LatencyMs, aims.Error),
+            new SyncQueueCounts(queue.GetValueOrDefault("pending"), queue.GetValueOrDefault("processing"),
+                queue.GetValueOrDefault("failed"), queue.GetValueOrDefault("dead"))));
     });
 
     private static async Task<CheckResult> CheckDatabaseAsync(RequestContext ctx)

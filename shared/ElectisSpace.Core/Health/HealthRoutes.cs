@@ -9,10 +9,10 @@ public static class HealthRoutes
     public static IReadOnlyList<ApiRoute> All { get; } =
     [
         Get("health", "Health_Live", HealthHandlers.Live) with
-            { Tag = "Health", Auth = RouteAuth.Public, Summary = "Liveness: the process answers; touches nothing." },
+            { Tag = "Health", Auth = RouteAuth.Public, Response = typeof(LiveResponse), Summary = "Liveness: the process answers; touches nothing." },
         Get("health/ready", "Health_Ready", HealthHandlers.Ready) with
-            { Tag = "Health", Auth = RouteAuth.Public, Response = typeof(ReadyResponse), Summary = "Readiness: database and AIMS checks; 503 when degraded." },
+            { Tag = "Health", Auth = RouteAuth.Public, Response = typeof(ReadyResponse), AlternateStatuses = [503], Summary = "Readiness: database and AIMS checks; 503 when degraded." },
         Get("health/detailed", "Health_Detailed", HealthHandlers.Detailed) with
-            { Tag = "Health", Permission = Permission.HealthDetailed, Summary = "Uptime, version, memory, database, AIMS ping and sync queue counts (admin)." },
+            { Tag = "Health", Permission = Permission.HealthDetailed, Response = typeof(DetailedHealthResponse), Summary = "Uptime, version, memory, database, AIMS ping and sync queue counts (admin)." },
     ];
 }

@@ -25,8 +25,12 @@ public sealed record ApiRoute(string Method, string Pattern, string Name, Func<H
     public string? RequestContentType { get; init; }
     /// <summary>Success response body type; with Paged the body is PagedResponse of it.</summary>
     public Type? Response { get; init; }
+    /// <summary>Content type of a non-JSON success body (e.g. text/csv for exports); Response is then ignored.</summary>
+    public string? ResponseContentType { get; init; }
     public bool Paged { get; init; }
     public int SuccessStatus { get; init; } = 200;
+    /// <summary>Other statuses that answer with the same Response body (e.g. readiness: 503 when degraded).</summary>
+    public int[] AlternateStatuses { get; init; } = [];
     /// <summary>Error codes this route can answer besides the authentication/permission/rate-limit ones.</summary>
     public string[] Errors { get; init; } = [];
     public QueryParam[] Query { get; init; } = [];

@@ -1,9 +1,26 @@
+using System.ComponentModel;
+using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
+using EmailAddress = System.ComponentModel.DataAnnotations.EmailAddressAttribute;
+using StringLength = System.ComponentModel.DataAnnotations.StringLengthAttribute;
+using RegularExpression = System.ComponentModel.DataAnnotations.RegularExpressionAttribute;
 using ElectisSpace.Core.Auth;
 
 namespace ElectisSpace.Core.Users;
 
-public sealed record CreateUserRequest(string? Email, string? FirstName, string? LastName, Role? Role, string? Password);
-public sealed record UpdateUserRequest(string? FirstName, string? LastName, Role? Role, bool? IsActive);
+// Request DTOs: the DataAnnotations attributes describe what the handler's Validator enforces, for the OpenAPI document.
+public sealed record CreateUserRequest(
+    [Required, EmailAddress, StringLength(255)] string? Email,
+    [StringLength(100)] string? FirstName,
+    [StringLength(100)] string? LastName,
+    [Description("Defaults to viewer.")] Role? Role,
+    [StringLength(128, MinimumLength = 8), RegularExpression(Passwords.PolicyPattern),
+     Description("Omit to have a temporary password generated and returned once. " + Passwords.PolicyText)] string? Password);
+[Description("Give at least one property; omitted ones stay as they are.")]
+public sealed record UpdateUserRequest(
+    [StringLength(100)] string? FirstName,
+    [StringLength(100)] string? LastName,
+    Role? Role,
+    bool? IsActive);
 public sealed record CreatedUserResponse(UserDto User, string? TemporaryPassword);
 
 /// <summary>/api/users: admin-only user management within the caller's organization, plus /users/me.</summary>
