@@ -347,9 +347,41 @@ public static partial class OpenApiDocument
             TransformSchemaNode = (ctx, node) => Annotate(ctx, node, request),
         };
         var schema = SchemaOptions.GetJsonSchemaAsNode(type, exporter);
-        if (schema.ToJsonString().Contains("\"$ref\"", StringComparison.Ordinal))
-            throw new InvalidOperationException($"{type} is recursive; the OpenAPI builder does not support recursive API types.");
+        InlineLocalReferences(schema, schema, type, []);
         return schema;
+    }
+
+    /// <summary>
+    /// The exporter writes a type's second occurrence as a JSON pointer into the same schema ("#/properties/a/...");
+    /// once the schema becomes a component those pointers would point nowhere, so each is replaced by a copy of its target.
+    /// A pointer to an enclosing node is real recursion, which the API types never need.
+    /// </summary>
+    private static void InlineLocalReferences(JsonNode root, JsonNode? node, Type type, List<string> path)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                if ((string?)obj["$ref"] is { } pointer && pointer.StartsWith('#'))
+                {
+                    var target = pointer.TrimStart('#').Split('/', StringSplitOptions.RemoveEmptyEntries)
+                        .Select(p => p.Replace("~1", "/").Replace("~0", "~")).ToList();
+                    if (target.Count <= path.Count && target.SequenceEqual(path.Take(target.Count)))
+                        throw new InvalidOperationException($"{type} is recursive; the OpenAPI builder does not support recursive API types.");
+                    var resolved = target.Aggregate((JsonNode?)root, (n, key) => n is JsonArray a ? a[int.Parse(key)] : n?[key])
+                        ?? throw new InvalidOperationException($"{type}: schema pointer {pointer} resolves to nothing.");
+                    obj.Remove("$ref");
+                    foreach (var (key, value) in ((JsonObject)resolved.DeepClone()).ToList())
+                    {
+                        if (obj.ContainsKey(key)) continue;
+                        obj[key] = value?.DeepClone();
+                    }
+                }
+                foreach (var (key, child) in obj.ToList()) InlineLocalReferences(root, child, type, [.. path, key]);
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++) InlineLocalReferences(root, array[i], type, [.. path, i.ToString()]);
+                break;
+        }
     }
 
     private static JsonNode Annotate(JsonSchemaExporterContext ctx, JsonNode node, bool request)

@@ -147,6 +147,39 @@ public sealed class OpenApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task Real_domain_responses_match_their_documented_schemas()
+    {
+        var org = await app.CreateOrgAsync();
+        var admin = org.Admin;
+        var space = await admin.CreateSpaceAsync("DOC-1", "LBLDOC1");
+        await admin.CreateSpaceAsync("DOC-2");
+        var person = await admin.CreatePersonAsync("Dana Levi");
+        var room = await admin.CreateRoomAsync("C77", "LBLDOC2");
+
+        await Conforms(await admin.PostAsJsonAsync("/api/spaces", new { externalId = "DOC-3" }), "post", "/api/spaces", HttpStatusCode.Created);
+        await Conforms(await admin.GetAsync("/api/spaces?limit=2&sort=-externalId"), "get", "/api/spaces", HttpStatusCode.OK);
+        await Conforms(await admin.PostAsJsonAsync($"/api/people/{person.Id()}/assign", new { spaceId = space.Id() }),
+            "post", "/api/people/{id}/assign", HttpStatusCode.OK);
+        await Conforms(await admin.GetAsync("/api/people?assigned=true"), "get", "/api/people", HttpStatusCode.OK);
+        await Conforms(await admin.PostAsJsonAsync("/api/people/lists", new { name = "Doc list" }), "post", "/api/people/lists", HttpStatusCode.Created);
+        await Conforms(await admin.PostAsJsonAsync($"/api/conference/{room.Id()}/toggle", new { meetingName = "Standup", startTime = "09:00", endTime = "09:15", participants = new[] { "Dana" } }),
+            "post", "/api/conference/{id}/toggle", HttpStatusCode.OK);
+        await Conforms(await admin.GetAsync("/api/settings"), "get", "/api/settings", HttpStatusCode.OK);
+        await Conforms(await admin.PostAsync("/api/spaces/import", new StringContent("externalId,roomName\nDOC-9,Nine\n", Encoding.UTF8, "text/csv")),
+            "post", "/api/spaces/import", HttpStatusCode.OK);
+
+        // Errors the domain routes document.
+        await Conforms(await admin.PostAsJsonAsync("/api/spaces", new { externalId = "bad id!" }), "post", "/api/spaces", HttpStatusCode.BadRequest);
+        await Conforms(await admin.PostAsJsonAsync($"/api/spaces/{space.Id()}/assign-label", new { labelCode = "LBLDOC2" }),
+            "post", "/api/spaces/{id}/assign-label", HttpStatusCode.Conflict);
+        await Conforms(await admin.DeleteAsync($"/api/people/{(await admin.CreatePersonAsync("Unseated")).Id()}/unassign"),
+            "delete", "/api/people/{id}/unassign", HttpStatusCode.UnprocessableEntity);
+        await Conforms(await admin.GetAsync($"/api/conference/{Guid.NewGuid()}"), "get", "/api/conference/{id}", HttpStatusCode.NotFound);
+        await Conforms(await (await org.ClientForRoleAsync("viewer")).PostAsJsonAsync("/api/spaces", new { externalId = "DOC-4" }),
+            "post", "/api/spaces", HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task The_reference_page_is_off_unless_enabled()
     {
         var res = await app.Client().GetAsync("/scalar");
