@@ -1,3 +1,4 @@
+using ElectisSpace.Core.Aims;
 using ElectisSpace.Core.Auth;
 using ElectisSpace.Core.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -23,7 +24,9 @@ public static class ServiceRegistration
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<RequestAuthenticator>();
         services.AddSingleton<ElectisSpace.Core.Settings.SecretBox>();
-        services.AddSingleton<ElectisSpace.Core.Health.IAimsAliveProbe, ElectisSpace.Core.Health.UnconfiguredAimsProbe>();
+        services.AddAimsClient(settings.Aims);
+        services.AddSingleton<AimsConnections>();
+        services.AddSingleton<ElectisSpace.Core.Health.IAimsAliveProbe, AimsAliveProbe>();
         return services;
     }
 }

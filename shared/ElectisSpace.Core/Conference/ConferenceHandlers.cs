@@ -157,7 +157,7 @@ public static partial class ConferenceHandlers
             var before = await GetAsync(c, tx, orgId, roomId, forUpdate: true) ?? throw ApiException.NotFound("Conference room");
             await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Conference, roomId, before.LabelCode, null);
             if (before.LabelCode is { } old) await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.UnlinkLabel, new { labelCode = old });
-            await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.DeleteArticle, new { articleId = ArticleId(before.ExternalId) });
+            await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.DeleteArticle, new { articleId = ElectisSpace.Core.Aims.ArticleMapper.ConferenceArticleId(before.ExternalId) });
             await c.ExecuteAsync("DELETE FROM conference_rooms WHERE org_id = @orgId AND id = @roomId", new { orgId, roomId }, tx);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, roomId, ConferenceRoomDto.From(before));
         }, ctx.Aborted);
@@ -230,14 +230,12 @@ public static partial class ConferenceHandlers
         return ApiResults.Ok(ConferenceRoomDto.From(row));
     });
 
-    /// <summary>AIMS article id of a room: "C" + externalId (AIMS_API §6.3), so rooms and spaces never collide.</summary>
-    public static string ArticleId(string externalId) => "C" + externalId;
 
     private static Task<ConferenceRoomRow?> GetAsync(NpgsqlConnection c, NpgsqlTransaction? tx, Guid orgId, Guid id, bool forUpdate = false) =>
         c.QuerySingleOrDefaultAsync<ConferenceRoomRow>($"{Select} WHERE org_id = @orgId AND id = @id{(forUpdate ? " FOR UPDATE" : "")}", new { orgId, id }, tx);
 
     private static Task EnqueueLinkAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, ConferenceRoomRow room, string label) =>
-        Outbox.EnqueueAsync(c, tx, orgId, Entity, room.Id, SyncJobs.LinkLabel, new { labelCode = label, articleId = ArticleId(room.ExternalId), templateName = (string?)null });
+        Outbox.EnqueueAsync(c, tx, orgId, Entity, room.Id, SyncJobs.LinkLabel, new { labelCode = label, articleId = ElectisSpace.Core.Aims.ArticleMapper.ConferenceArticleId(room.ExternalId), templateName = (string?)null });
 
     [GeneratedRegex(@"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     private static partial Regex TimeRegex();

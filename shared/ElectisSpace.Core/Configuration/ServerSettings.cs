@@ -1,3 +1,5 @@
+using ElectisSpace.Core.Aims;
+using ElectisSpace.Core.Settings;
 using Microsoft.Extensions.Configuration;
 
 namespace ElectisSpace.Core.Configuration;
@@ -21,6 +23,8 @@ public static class SettingNames
     public const string AimsDefaultCluster = "Aims:DefaultCluster";
     public const string AimsAttemptTimeoutSeconds = "Aims:AttemptTimeoutSeconds";
     public const string AimsMaxRetries = "Aims:MaxRetries";
+    public const string AimsRetryBaseDelayMilliseconds = "Aims:RetryBaseDelayMilliseconds";
+    public const string AimsCircuitBreakSeconds = "Aims:CircuitBreakSeconds";
     public const string ApiReferencePageEnabled = "Api:ReferencePageEnabled";
     public const string RateLimitLoginPerMinute = "RateLimits:LoginPerMinute";
     public const string RateLimitRefreshPerMinute = "RateLimits:RefreshPerMinute";
@@ -43,10 +47,7 @@ public sealed record ServerSettings(
     TimeSpan AccessTokenLifetime,
     TimeSpan RefreshTokenLifetime,
     byte[] SettingsEncryptionKey,
-    string? AimsDefaultBaseUrl,
-    string AimsDefaultCluster,
-    TimeSpan AimsAttemptTimeout,
-    int AimsMaxRetries,
+    AimsOptions Aims,
     bool ApiReferencePageEnabled,
     int LoginPerMinute,
     int RefreshPerMinute)
@@ -73,10 +74,20 @@ public sealed record ServerSettings(
             TimeSpan.FromMinutes(Int(config, SettingNames.JwtAccessTokenMinutes, 15, 1, 24 * 60)),
             TimeSpan.FromDays(Int(config, SettingNames.JwtRefreshTokenDays, 7, 1, 365)),
             encKey,
-            config[SettingNames.AimsDefaultBaseUrl] is { Length: > 0 } url ? url.TrimEnd('/') : null,
-            config[SettingNames.AimsDefaultCluster] is { Length: > 0 } cl ? cl : "common",
-            TimeSpan.FromSeconds(Int(config, SettingNames.AimsAttemptTimeoutSeconds, 10, 1, 300)),
-            Int(config, SettingNames.AimsMaxRetries, 3, 0, 10),
+            new AimsOptions
+            {
+                DefaultBaseUrl = config[SettingNames.AimsDefaultBaseUrl] is { Length: > 0 } url ? url.TrimEnd('/') : null,
+                DefaultCluster = config[SettingNames.AimsDefaultCluster] switch
+                {
+                    null or "" or "common" => AimsCluster.Common,
+                    "c1" => AimsCluster.C1,
+                    var other => throw new InvalidOperationException($"Setting '{SettingNames.AimsDefaultCluster}' must be common or c1; got '{other}'."),
+                },
+                AttemptTimeout = TimeSpan.FromSeconds(Int(config, SettingNames.AimsAttemptTimeoutSeconds, 30, 1, 300)),
+                MaxRetries = Int(config, SettingNames.AimsMaxRetries, 3, 0, 10),
+                RetryBaseDelay = TimeSpan.FromMilliseconds(Int(config, SettingNames.AimsRetryBaseDelayMilliseconds, 1000, 1, 60_000)),
+                CircuitBreakDuration = TimeSpan.FromSeconds(Int(config, SettingNames.AimsCircuitBreakSeconds, 30, 1, 3600)),
+            },
             Bool(config, SettingNames.ApiReferencePageEnabled, false),
             Int(config, SettingNames.RateLimitLoginPerMinute, 5, 1, 100_000),
             Int(config, SettingNames.RateLimitRefreshPerMinute, 10, 1, 100_000));
