@@ -385,8 +385,8 @@ public sealed class AimsEmulatorTests : IAsyncLifetime
         Assert.Equal(1, counters!["GET /common/api/v2/common/store"]);
 
         Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync("_emulator/reset", null)).StatusCode);
-        await Json(await Login("ops@acme.test", "pw"), HttpStatusCode.Unauthorized);
         Assert.Empty((await _http.GetFromJsonAsync<JsonArray>("_emulator/requests"))!);
+        await Json(await Login("ops@acme.test", "pw"), HttpStatusCode.Unauthorized);
     }
 
     // ---- helpers ----
@@ -403,7 +403,8 @@ public sealed class AimsEmulatorTests : IAsyncLifetime
     {
         var request = new HttpRequestMessage(method, path);
         if (token is not null) request.Headers.Authorization = new("Bearer", token);
-        if (body is not null) request.Content = JsonContent.Create(body, body.GetType());
+        // Names as written: the web defaults would camel-case data keys such as RANK.
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: new System.Text.Json.JsonSerializerOptions());
         return _http.SendAsync(request);
     }
 
