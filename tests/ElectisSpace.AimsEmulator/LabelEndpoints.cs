@@ -32,43 +32,34 @@ internal static class LabelEndpoints
                 })
                 : Results.NoContent()));
 
-        common.MapPost("/labels/link", async (HttpContext ctx) =>
-        {
-            var body = await AimsRequest.ReadJsonAsync(ctx);
-            return AimsRequest.ForStore(ctx, state, (_, store) => Link(state, store, body));
-        });
+        MapStorePost(common, state, "/labels/link", (store, body) => Link(state, store, body));
+        MapStorePost(common, state, "/labels/page", (store, body) => ChangePages(state, store, body));
 
-        common.MapPost("/labels/unlink", async (HttpContext ctx) =>
+        MapStorePost(common, state, "/labels/unlink", (store, body) =>
         {
-            var codes = AimsRequest.StringList(await AimsRequest.ReadJsonAsync(ctx), "unAssignList");
-            return AimsRequest.ForStore(ctx, state, (_, store) =>
+            if (AimsRequest.StringList(body, "unAssignList") is not { } codes) return AimsEnvelope.InvalidBody();
+            foreach (var code in codes)
             {
-                if (codes is null) return AimsEnvelope.InvalidBody();
-                foreach (var code in codes)
-                {
-                    if (store.Labels.TryGetValue(code, out var label)) SetLink(state, label, [], null);
-                }
-                return AimsEnvelope.Success();
-            });
+                if (store.Labels.TryGetValue(code, out var label)) SetLink(state, label, [], null);
+            }
+            return AimsEnvelope.Success();
         });
 
-        common.MapPost("/labels/page", async (HttpContext ctx) =>
+        MapStorePost(common, state, "/whitelist", (store, body) =>
         {
-            var body = await AimsRequest.ReadJsonAsync(ctx);
-            return AimsRequest.ForStore(ctx, state, (_, store) => ChangePages(state, store, body));
-        });
-
-        common.MapPost("/whitelist", async (HttpContext ctx) =>
-        {
-            var codes = AimsRequest.StringList(await AimsRequest.ReadJsonAsync(ctx), "labelList");
-            return AimsRequest.ForStore(ctx, state, (_, store) =>
-            {
-                if (codes is null) return AimsEnvelope.InvalidBody();
-                store.Whitelist.UnionWith(codes);
-                return AimsEnvelope.Success();
-            });
+            if (AimsRequest.StringList(body, "labelList") is not { } codes) return AimsEnvelope.InvalidBody();
+            store.Whitelist.UnionWith(codes);
+            return AimsEnvelope.Success();
         });
     }
+
+    /// <summary>A POST that reads its JSON body, then runs under the lock for the (company, store) in the query.</summary>
+    private static void MapStorePost(RouteGroupBuilder common, EmulatorState state, string path, Func<StoreModel, JsonNode?, IResult> handle) =>
+        common.MapPost(path, async (HttpContext ctx) =>
+        {
+            var body = await AimsRequest.ReadJsonAsync(ctx);
+            return AimsRequest.ForStore(ctx, state, (_, store) => handle(store, body));
+        });
 
     /// <summary>Validates every entry first, so a bad one changes nothing. Re-linking a label moves it.</summary>
     private static IResult Link(EmulatorState state, StoreModel store, JsonNode? body)
