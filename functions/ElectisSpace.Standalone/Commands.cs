@@ -4,6 +4,7 @@ using ElectisSpace.Core.Common;
 using ElectisSpace.Core.Database;
 using ElectisSpace.Core.Organizations;
 using ElectisSpace.Core.Routing;
+using ElectisSpace.Core.Settings;
 
 namespace ElectisSpace.Standalone;
 
@@ -11,12 +12,22 @@ namespace ElectisSpace.Standalone;
 public static class Commands
 {
     /// <summary>seed-admin --org NAME [--code CODE] --email EMAIL --password PASSWORD: an organization and its first admin.</summary>
-    public static async Task<int> SeedAdminAsync(string[] args)
+    public static Task<int> SeedAdminAsync(string[] args) => WithServicesAsync("seed-admin",
+        "seed-admin --org NAME [--code CODE] --email EMAIL --password PASSWORD", args, ["org", "email", "password"], async (services, o) =>
+        {
+            var created = await OrganizationSetup.CreateAsync(services.GetRequiredService<Db>(), services.GetRequiredService<Passwords>(),
+                o["org"], o.GetValueOrDefault("code"), o["email"], o["password"]);
+            Console.WriteLine($"Created organization '{o["org"]}' (code {created.Code}, id {created.OrgId}) with admin {created.AdminEmail}.");
+        });
+
+    /// <summary>Runs a command with the server's services (same settings, migrated database); usage and failures as exit codes.</summary>
+    private static async Task<int> WithServicesAsync(string name, string usage, string[] args, string[] required,
+        Func<IServiceProvider, Dictionary<string, string>, Task> work)
     {
         var options = ParseOptions(args);
-        if (!options.TryGetValue("org", out var org) || !options.TryGetValue("email", out var email) || !options.TryGetValue("password", out var password))
+        if (required.Any(r => !options.ContainsKey(r)))
         {
-            await Console.Error.WriteLineAsync("usage: seed-admin --org NAME [--code CODE] --email EMAIL --password PASSWORD");
+            await Console.Error.WriteLineAsync("usage: " + usage);
             return 64;
         }
         try
@@ -25,23 +36,40 @@ public static class Commands
             builder.Services.AddElectisSpace(builder.Configuration);
             await using var app = builder.Build();
             await StandaloneHost.MigrateAsync(app.Services);
-            var created = await OrganizationSetup.CreateAsync(app.Services.GetRequiredService<Db>(),
-                app.Services.GetRequiredService<Passwords>(), org, options.GetValueOrDefault("code"), email, password);
-            Console.WriteLine($"Created organization '{org}' (code {created.Code}, id {created.OrgId}) with admin {created.AdminEmail}.");
+            await work(app.Services, options);
             return 0;
         }
         catch (ApiException e)
         {
             var details = e.Details is IEnumerable<FieldError> fe ? " " + string.Join("; ", fe.Select(f => $"{f.Field}: {f.Message}")) : "";
-            await Console.Error.WriteLineAsync($"seed-admin failed: {e.Message}{details}");
+            await Console.Error.WriteLineAsync($"{name} failed: {e.Message}{details}");
             return 1;
         }
         catch (InvalidOperationException e)
         {
-            await Console.Error.WriteLineAsync($"seed-admin failed: {e.Message}");
+            await Console.Error.WriteLineAsync($"{name} failed: {e.Message}");
             return 2;
         }
     }
+
+    /// <summary>
+    /// set-aims --org CODE --company C --store S --username U --password P [--base-url URL] [--cluster common|c1]:
+    /// the organization's AIMS connection (without --base-url the server's Aims:DefaultBaseUrl is used).
+    /// </summary>
+    public static Task<int> SetAimsAsync(string[] args) => WithServicesAsync("set-aims",
+        "set-aims --org CODE --company COMPANY --store STORE --username USER --password PASSWORD [--base-url URL] [--cluster common|c1]",
+        args, ["org", "company", "store", "username", "password"], async (services, o) =>
+        {
+            var cluster = o.GetValueOrDefault("cluster", "common") switch
+            {
+                "common" => AimsCluster.Common, "c1" => AimsCluster.C1,
+                var other => throw ApiException.Validation($"Unknown cluster '{other}': common or c1."),
+            };
+            await OrganizationSetup.SetAimsConnectionAsync(services.GetRequiredService<Db>(), services.GetRequiredService<SecretBox>(), o["org"],
+                new AimsConnectionSettings { BaseUrl = o.GetValueOrDefault("base-url"), Cluster = cluster, Company = o["company"], Store = o["store"], Username = o["username"] },
+                o["password"]);
+            Console.WriteLine($"Organization {o["org"]} now talks to AIMS company {o["company"]}, store {o["store"]} as {o["username"]}.");
+        });
 
     /// <summary>
     /// openapi [PATH]: writes the OpenAPI document (default docs/openapi.json). It is built from the route table alone,

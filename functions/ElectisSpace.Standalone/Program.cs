@@ -1,10 +1,11 @@
 using ElectisSpace.Standalone;
 
 // The Standalone host: the same shared handlers, served by Kestrel in one process.
-// `seed-admin` is the bootstrap command, `openapi` writes the API description; anything else starts the server.
+// `seed-admin` is the bootstrap command, `set-aims` points an organization at AIMS, `openapi` writes the API description; anything else starts the server.
 return args.FirstOrDefault() switch
 {
     "seed-admin" => await Commands.SeedAdminAsync(args[1..]),
+    "set-aims" => await Commands.SetAimsAsync(args[1..]),
     "openapi" => await Commands.WriteOpenApiAsync(args[1..]),
     _ => await StandaloneHost.RunAsync(args),
 };

@@ -64,19 +64,27 @@ export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 
 echo "Building..."
 dotnet build functions/ElectisSpace.Standalone -v q -nologo >/dev/null
-aims_line="$aims_url"
-if [ -f tests/ElectisSpace.AimsEmulator/Program.cs ] && ! grep -q "Placeholder entry point" tests/ElectisSpace.AimsEmulator/Program.cs; then
+# The AIMS emulator (tests/ElectisSpace.AimsEmulator) with its default seed: company DEMO, store 001, 20 labels.
+# To use a real AIMS instead: ELECTIS_AIMS_URL=https://eu.common.solumesl.com and set-aims with real credentials.
+aims_company="DEMO"; aims_store="001"; aims_user="aims@demo.local"; aims_password="Demo-Aims-2026"
+if [ -z "${ELECTIS_AIMS_URL:-}" ]; then
   dotnet build tests/ElectisSpace.AimsEmulator -v q -nologo >/dev/null
-  dotnet run --no-build --project tests/ElectisSpace.AimsEmulator -- --urls "$aims_url" >"$local_dir/aims-emulator.log" 2>&1 &
+  dotnet run --no-build --project tests/ElectisSpace.AimsEmulator -- --urls "$aims_url" \
+    --company "$aims_company" --store "$aims_store" --username "$aims_user" --password "$aims_password" >"$local_dir/aims-emulator.log" 2>&1 &
   children+=($!)
+  aims_line="$aims_url (emulator; company $aims_company, store $aims_store, log .local/aims-emulator.log)"
 else
-  aims_line="not started: the AIMS emulator is not written yet (issue 4)"
+  aims_line="$aims_url"
 fi
 
 seed_out=$(dotnet run --no-build --project functions/ElectisSpace.Standalone -- seed-admin \
   --org "Demo Office" --code DEMO --email "$demo_email" --password "$demo_password" 2>&1) || {
   case "$seed_out" in *"already exists"*) ;; *) echo "$seed_out" >&2; exit 1 ;; esac
 }
+if [ -z "${ELECTIS_AIMS_URL:-}" ]; then
+  dotnet run --no-build --project functions/ElectisSpace.Standalone -- set-aims --org DEMO \
+    --company "$aims_company" --store "$aims_store" --username "$aims_user" --password "$aims_password" >/dev/null
+fi
 
 cat <<MSG
 

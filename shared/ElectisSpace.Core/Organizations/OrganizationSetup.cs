@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Settings;
 
 namespace ElectisSpace.Core.Organizations;
 
@@ -29,6 +30,36 @@ public static partial class OrganizationSetup
             await AuditLog.WriteAsync(c, tx, who, AuditActions.Create, "organization", orgId, null, new { name, code = orgCode });
             await AuditLog.WriteAsync(c, tx, who, AuditActions.Create, "user", userId, null, new { email = adminEmail, role = "admin" });
             return new CreatedOrganization(orgId, orgCode, userId, adminEmail.Trim());
+        }, ct);
+    }
+
+    /// <summary>
+    /// Points an organization at its AIMS company and store (the set-aims command; the run script uses it for the
+    /// emulator). The password is stored encrypted, as PATCH /settings does; the change is audited.
+    /// </summary>
+    public static async Task SetAimsConnectionAsync(Db db, SecretBox secrets, string orgCode, AimsConnectionSettings aims, string password,
+        CancellationToken ct = default)
+    {
+        var v = new Validator().Required("org", orgCode).Required("company", aims.Company).Required("store", aims.Store)
+            .Required("username", aims.Username).Required("password", password);
+        if (aims.BaseUrl is { Length: > 0 } url)
+            v.When(!Uri.TryCreate(url, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"), "baseUrl", "An absolute http(s) URL.");
+        v.ThrowIfInvalid();
+        await db.InTransactionAsync(async (c, tx) =>
+        {
+            var orgId = await c.QuerySingleOrDefaultAsync<Guid?>("SELECT id FROM organizations WHERE code = @orgCode", new { orgCode }, tx)
+                ?? throw ApiException.NotFound($"No organization has the code '{orgCode}'.");
+            var (settings, _) = await SettingsStore.LoadAsync(c, orgId, tx, forUpdate: true);
+            var before = SettingsDto.From(settings, 0).Aims;
+            settings.Aims = new AimsConnectionSettings
+            {
+                BaseUrl = aims.BaseUrl is { Length: > 0 } b ? b : null, Cluster = aims.Cluster, Company = aims.Company, Store = aims.Store,
+                Username = aims.Username, PasswordCipher = secrets.Encrypt(password, orgId),
+            };
+            await SettingsStore.SaveAsync(c, tx, orgId, settings);
+            await AuditLog.WriteAsync(c, tx, new AuditContext(orgId, null, null, "bootstrap"), AuditActions.Update, "settings", orgId,
+                new { aims = before }, new { aims = SettingsDto.From(settings, 0).Aims });
+            return 0;
         }, ct);
     }
 

@@ -31,10 +31,7 @@ public sealed class HealthTests(TestApp app) : IClassFixture<TestApp>
     public async Task Readiness_is_503_degraded_when_the_database_is_unreachable()
     {
         // A host pointed at a port nobody listens on.
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var deadPort = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
+        var deadPort = DeadPort();
         var settings = TestApp.DefaultSettings($"Host=127.0.0.1;Port={deadPort};Username=postgres;Database=none;Timeout=2");
         var (host, address) = await TestApp.StartHostAsync(settings, migrate: false);
         await using var _ = host;
@@ -44,5 +41,57 @@ public sealed class HealthTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal("error", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
         await HttpAssert.Status(await c.GetAsync("/api/health"), HttpStatusCode.OK);
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Readiness_checks_the_AIMS_host_and_detailed_health_reports_the_last_ping()
+    {
+        await using var aims = await ElectisSpace.AimsEmulator.AimsEmulatorHost.StartAsync();
+        var settings = TestApp.DefaultSettings(app.ConnectionString);
+        settings["Aims:DefaultBaseUrl"] = aims.BaseUrl.ToString().TrimEnd('/');
+        var (host, address) = await TestApp.StartHostAsync(settings, migrate: false);
+        await using var _ = host;
+        using var c = new HttpClient { BaseAddress = address };
+
+        var ready = await HttpAssert.Status(await c.GetAsync("/api/health/ready"), HttpStatusCode.OK);
+        Assert.Equal("ok", ready.GetProperty("checks").GetProperty("aims").GetProperty("status").GetString());
+        Assert.Equal(1, aims.Count("HEAD", "/common/api/v2/token")); // the credential-free alive check
+
+        aims.Faults.FailNext("/api/v2/token", 1, 503);
+        var degraded = await HttpAssert.Status(await c.GetAsync("/api/health/ready"), HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("degraded", degraded.GetProperty("status").GetString());
+        Assert.Equal("error", degraded.GetProperty("checks").GetProperty("aims").GetProperty("status").GetString());
+
+        var org = await app.CreateOrgAsync();
+        using var admin = new HttpClient { BaseAddress = address };
+        admin.DefaultRequestHeaders.Authorization = org.Admin.DefaultRequestHeaders.Authorization;
+        var detailed = await HttpAssert.Status(await admin.GetAsync("/api/health/detailed"), HttpStatusCode.OK);
+        Assert.Equal("error", detailed.GetProperty("aims").GetProperty("status").GetString());
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Readiness_is_degraded_when_nothing_answers_at_the_AIMS_address()
+    {
+        var deadPort = DeadPort();
+        var settings = TestApp.DefaultSettings(app.ConnectionString);
+        settings["Aims:DefaultBaseUrl"] = $"http://127.0.0.1:{deadPort}";
+        var (host, address) = await TestApp.StartHostAsync(settings, migrate: false);
+        await using var _ = host;
+        using var c = new HttpClient { BaseAddress = address };
+        var body = await HttpAssert.Status(await c.GetAsync("/api/health/ready"), HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("error", body.GetProperty("checks").GetProperty("aims").GetProperty("status").GetString());
+        Assert.Equal("ok", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        await host.StopAsync();
+    }
+
+    /// <summary>A loopback port that was free a moment ago, so nothing answers there.</summary>
+    private static int DeadPort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
     }
 }
