@@ -9,19 +9,19 @@ public static class AuthRoutes
     [
         Post("auth/login", "Auth_Login", AuthHandlers.Login) with
         {
-            Tag = "Auth", Auth = RouteAuth.Public, Request = typeof(LoginRequest), Response = typeof(TokenResponse),
+            Tag = "Auth", Auth = RouteAuth.Public, Request = typeof(LoginRequest), Response = typeof(TokenResponse), SetsRefreshCookie = true,
             Summary = "Log in with email and password; returns an access token, a refresh token (also set as an HttpOnly cookie) and the user.",
             Errors = [ErrorCodes.Validation, ErrorCodes.Unauthorized, ErrorCodes.RateLimited],
         },
         Post("auth/refresh", "Auth_Refresh", AuthHandlers.Refresh) with
         {
-            Tag = "Auth", Auth = RouteAuth.RefreshToken, Request = typeof(RefreshRequest), Response = typeof(TokenResponse),
+            Tag = "Auth", Auth = RouteAuth.RefreshToken, Request = typeof(RefreshRequest), Response = typeof(TokenResponse), SetsRefreshCookie = true,
             Summary = "Exchange a refresh token (body or cookie) for a new token pair; the old refresh token stops working.",
             Errors = [ErrorCodes.Validation, ErrorCodes.Unauthorized, ErrorCodes.RateLimited],
         },
         Post("auth/logout", "Auth_Logout", AuthHandlers.Logout) with
         {
-            Tag = "Auth", Auth = RouteAuth.RefreshToken, Request = typeof(RefreshRequest), SuccessStatus = 204,
+            Tag = "Auth", Auth = RouteAuth.RefreshToken, Request = typeof(RefreshRequest), SuccessStatus = 204, SetsRefreshCookie = true,
             Summary = "End the session of the refresh token (body or cookie) and clear the cookie.",
             Errors = [ErrorCodes.Validation],
         },

@@ -28,6 +28,8 @@ public sealed record ApiRoute(string Method, string Pattern, string Name, Func<H
     /// <summary>Content type of a non-JSON success body (e.g. text/csv for exports); Response is then ignored.</summary>
     public string? ResponseContentType { get; init; }
     public bool Paged { get; init; }
+    /// <summary>The success answer sets (or, on logout, clears) the HttpOnly refreshToken cookie.</summary>
+    public bool SetsRefreshCookie { get; init; }
     public int SuccessStatus { get; init; } = 200;
     /// <summary>Other statuses that answer with the same Response body (e.g. readiness: 503 when degraded).</summary>
     public int[] AlternateStatuses { get; init; } = [];

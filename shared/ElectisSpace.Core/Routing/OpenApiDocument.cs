@@ -205,6 +205,17 @@ public static partial class OpenApiDocument
             503 => "Service unavailable (same body).",
             _ => "OK.",
         } };
+        if (route.SetsRefreshCookie)
+            response["headers"] = new JsonObject
+            {
+                ["Set-Cookie"] = new JsonObject
+                {
+                    ["description"] = status == 204
+                        ? "Clears the refresh token cookie: `refreshToken=; Max-Age=0; Path=/api/auth; HttpOnly; Secure; SameSite=Strict`."
+                        : "The refresh token as an HttpOnly cookie: `refreshToken=<token>; Path=/api/auth; HttpOnly; Secure; SameSite=Strict` (7 days).",
+                    ["schema"] = new JsonObject { ["type"] = "string" },
+                },
+            };
         if (status == 204) return response;
         if (route.ResponseContentType is { } contentType)
         {
@@ -442,6 +453,20 @@ public static partial class OpenApiDocument
     /// <summary>Example values derived from a schema (names, formats, enums), so every body in the document shows one.</summary>
     private static class Examples
     {
+        /// <summary>Free-form string maps (entity data, mappings) get what a client would really send.</summary>
+        private static JsonObject? DataExample(string? name) => name switch
+        {
+            "data" => new JsonObject { ["name"] = "Dana Levi", ["department"] = "R&D", ["floor"] = "3" },
+            "columns" => new JsonObject { ["Employee ID"] = "externalId", ["Full name"] = "data.name" },
+            "fieldMappings" => new JsonObject
+            {
+                ["space"] = new JsonObject { ["roomName"] = "ITEM_NAME" },
+                ["person"] = new JsonObject { ["name"] = "ITEM_NAME", ["title"] = "TITLE" },
+                ["conference"] = new JsonObject { ["meetingName"] = "MEETING_NAME", ["meetingTime"] = "MEETING_TIME", ["participants"] = "PARTICIPANTS" },
+            },
+            _ => null,
+        };
+
         public static JsonNode? For(JsonNode? schema, string? name = null)
         {
             if (schema is not JsonObject s) return null;
@@ -455,6 +480,7 @@ public static partial class OpenApiDocument
             switch (type)
             {
                 case "object":
+                    if (DataExample(name) is { } data) return data;
                     var result = new JsonObject();
                     if (s["properties"] is JsonObject props)
                         foreach (var (key, value) in props) result[key] = For(value, key);
@@ -462,7 +488,11 @@ public static partial class OpenApiDocument
                 case "array":
                     return new JsonArray(For(s["items"], name is null ? null : name.TrimEnd('s')));
                 case "integer":
-                    return name switch { "total" => 42, "totalPages" => 3, "limit" => 20, "expiresIn" => 900, _ => 1 };
+                    return name switch
+                    {
+                        "total" => 42, "totalPages" => 3, "limit" => 20, "expiresIn" => 900, "created" => 118, "updated" => 4,
+                        "row" => 7, "pullIntervalMinutes" => 5, "currentPage" => 2, _ => 1,
+                    };
                 case "number":
                     return 12.5;
                 case "boolean":
@@ -488,6 +518,23 @@ public static partial class OpenApiDocument
                         (_, "action") => "update",
                         (_, "entityType") => "user",
                         (_, "message") => "Password changed. Every session of this account has been signed out; log in again.",
+                        (_, "externalId") => "D-101",
+                        (_, "labelCode") => "0470A1B2C3D4",
+                        (_, "templateName") => "DEFAULT",
+                        (_, "roomName") => "Board Room",
+                        (_, "meetingName") => "Weekly planning",
+                        (_, "startTime") => "09:00",
+                        (_, "endTime") => "09:45",
+                        (_, "participant") => "Dana Levi",
+                        (_, "virtualSpaceId") => "POOL-0001",
+                        (_, "syncError") => "AIMS answered 405: STORE_CODE_NOT_FOUND.",
+                        (_, "baseUrl") => "https://eu.common.solumesl.com",
+                        (_, "company") => "ACME",
+                        (_, "store") => "001",
+                        (_, "username") => "ops@acme.example",
+                        (_, "keyColumn") => "employeeId",
+                        (_, "field") => "externalId",
+                        (_, "reason") => "externalId may only contain letters, digits, - and _.",
                         _ => "string",
                     };
                 default:

@@ -147,6 +147,23 @@ public sealed class OpenApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task The_refresh_cookie_is_documented_where_the_server_sets_it()
+    {
+        var org = await app.CreateOrgAsync();
+        var res = await app.Client().PostAsJsonAsync("/api/auth/login", new { email = org.AdminEmail, password = TestApp.AdminPassword, organization = org.Code });
+        Assert.Contains(res.Headers.GetValues("Set-Cookie"), c => c.StartsWith("refreshToken=", StringComparison.Ordinal) && c.Contains("httponly", StringComparison.OrdinalIgnoreCase));
+        var cookieRoutes = ApiRoutes.All.Where(r => r.SetsRefreshCookie).Select(r => r.Name).Order().ToList();
+        Assert.Equal(["Auth_Login", "Auth_Logout", "Auth_Refresh"], cookieRoutes);
+        foreach (var route in ApiRoutes.All)
+        {
+            var success = Document.Value.GetProperty("paths").GetProperty($"/api/{route.Pattern}").GetProperty(route.Method.ToLowerInvariant())
+                .GetProperty("responses").GetProperty(route.SuccessStatus.ToString());
+            var documented = success.TryGetProperty("headers", out var headers) && headers.TryGetProperty("Set-Cookie", out _);
+            Assert.True(documented == route.SetsRefreshCookie, $"{route.Name}: Set-Cookie documented = {documented}");
+        }
+    }
+
+    [Fact]
     public async Task Real_domain_responses_match_their_documented_schemas()
     {
         var org = await app.CreateOrgAsync();
