@@ -22,6 +22,9 @@ public static class HealthFunctions
     [Function("Health_Ready")]
     public static Task<IResult> Ready([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/ready")] HttpRequest req) => HealthHandlers.Ready(req);
 
+    [Function("Health_Aims")]
+    public static Task<IResult> Aims([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/aims")] HttpRequest req) => HealthHandlers.Aims(req);
+
     [Function("Health_Detailed")]
     public static Task<IResult> Detailed([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/detailed")] HttpRequest req) => HealthHandlers.Detailed(req);
 }

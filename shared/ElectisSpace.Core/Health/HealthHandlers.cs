@@ -23,6 +23,7 @@ public sealed record DetailedHealthResponse(string Status, long UptimeSeconds, s
     DatabaseHealth Database, AimsHealth? Aims, SyncQueueCounts SyncQueue);
 public sealed record LiveResponse(string Status, DateTimeOffset Timestamp);
 public sealed record CheckResult(string Status, double? LatencyMs = null, string? Error = null);
+public sealed record AimsAliveResponse(string Status, DateTimeOffset Timestamp, double? LatencyMs, string? Error);
 public sealed record ReadyResponse(string Status, DateTimeOffset Timestamp, IReadOnlyDictionary<string, CheckResult> Checks);
 
 /// <summary>/api/health: liveness (touches nothing), readiness (database + AIMS), detailed (admin).</summary>
@@ -43,6 +44,13 @@ public static class HealthHandlers
         var ok = checks.Values.All(c => c.Status is "ok" or "not-configured");
         var body = new ReadyResponse(ok ? "ok" : "degraded", DateTimeOffset.UtcNow, checks);
         return Results.Json(body, Json.Options, statusCode: ok ? 200 : 503);
+    });
+
+    public static Task<IResult> Aims(HttpRequest req) => Api.Public(req, async ctx =>
+    {
+        var r = await ctx.Service<IAimsAliveProbe>().CheckAsync(ctx.Aborted);
+        return Results.Json(new AimsAliveResponse(r.Status, r.CheckedAt, r.LatencyMs, r.Error), Json.Options,
+            statusCode: r.Status == "error" ? 503 : 200);
     });
 
     public static Task<IResult> Detailed(HttpRequest req) => Api.Run(req, Permission.HealthDetailed, async ctx =>

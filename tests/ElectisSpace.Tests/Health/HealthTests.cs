@@ -10,6 +10,8 @@ public sealed class HealthTests(TestApp app) : IClassFixture<TestApp>
     public async Task Liveness_and_readiness_answer_ok()
     {
         using var c = app.Client();
+        var aims = await HttpAssert.Status(await c.GetAsync("/api/health/aims"), HttpStatusCode.OK);
+        Assert.Equal("not-configured", aims.GetProperty("status").GetString()); // no Aims:DefaultBaseUrl in this host
         var live = await HttpAssert.Status(await c.GetAsync("/api/health"), HttpStatusCode.OK);
         Assert.Equal("ok", live.GetProperty("status").GetString());
         var ready = await HttpAssert.Status(await c.GetAsync("/api/health/ready"), HttpStatusCode.OK);
@@ -57,6 +59,12 @@ public sealed class HealthTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal("ok", ready.GetProperty("checks").GetProperty("aims").GetProperty("status").GetString());
         Assert.Equal(1, aims.Count("HEAD", "/common/api/v2/token")); // the credential-free alive check
 
+        var alive = await HttpAssert.Status(await c.GetAsync("/api/health/aims"), HttpStatusCode.OK);
+        Assert.Equal("ok", alive.GetProperty("status").GetString());
+        Assert.Equal(2, aims.Count("HEAD", "/common/api/v2/token"));
+        aims.Faults.FailNext("/api/v2/token", 1, 503);
+        var aimsDown = await HttpAssert.Status(await c.GetAsync("/api/health/aims"), HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("error", aimsDown.GetProperty("status").GetString());
         aims.Faults.FailNext("/api/v2/token", 1, 503);
         var degraded = await HttpAssert.Status(await c.GetAsync("/api/health/ready"), HttpStatusCode.ServiceUnavailable);
         Assert.Equal("degraded", degraded.GetProperty("status").GetString());
