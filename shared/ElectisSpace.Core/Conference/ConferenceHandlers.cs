@@ -102,10 +102,9 @@ public static partial class ConferenceHandlers
             var id = await c.QuerySingleAsync<Guid>("""
                 INSERT INTO conference_rooms (org_id, external_id, room_name, label_code) VALUES (@orgId, @externalId, @roomName, @label) RETURNING id
                 """, new { orgId, externalId = body.ExternalId!.Trim(), roomName = body.RoomName!.Trim(), label }, tx);
-            await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Conference, id, null, label);
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, id, SyncJobs.UpsertArticle);
             var created = (await GetAsync(c, tx, orgId, id))!;
-            if (label is not null) await EnqueueLinkAsync(c, tx, orgId, created, label);
+            await MoveLabelAsync(c, tx, orgId, created, null, label);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, id, null, ConferenceRoomDto.From(created));
             return created;
         }, ctx.Aborted);
@@ -135,12 +134,7 @@ public static partial class ConferenceHandlers
                 """, new { orgId, roomId, roomName = body.RoomName?.Trim() ?? before.RoomName, label }, tx);
             var after = (await GetAsync(c, tx, orgId, roomId))!;
             if (after.RoomName != before.RoomName) await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.UpsertArticle);
-            if (label != before.LabelCode)
-            {
-                await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Conference, roomId, before.LabelCode, label);
-                if (before.LabelCode is { } old) await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.UnlinkLabel, new { labelCode = old });
-                if (label is not null) await EnqueueLinkAsync(c, tx, orgId, after, label);
-            }
+            await MoveLabelAsync(c, tx, orgId, after, before.LabelCode, label);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Update, Entity, roomId, ConferenceRoomDto.From(before), ConferenceRoomDto.From(after));
             return after;
         }, ctx.Aborted);
@@ -155,8 +149,7 @@ public static partial class ConferenceHandlers
         {
             var orgId = ctx.User.OrgId;
             var before = await GetAsync(c, tx, orgId, roomId, forUpdate: true) ?? throw ApiException.NotFound("Conference room");
-            await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Conference, roomId, before.LabelCode, null);
-            if (before.LabelCode is { } old) await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.UnlinkLabel, new { labelCode = old });
+            await MoveLabelAsync(c, tx, orgId, before, before.LabelCode, null);
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.DeleteArticle, new { articleId = ElectisSpace.Core.Aims.ArticleMapper.ConferenceArticleId(before.ExternalId) });
             await c.ExecuteAsync("DELETE FROM conference_rooms WHERE org_id = @orgId AND id = @roomId", new { orgId, roomId }, tx);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, roomId, ConferenceRoomDto.From(before));
@@ -234,8 +227,9 @@ public static partial class ConferenceHandlers
     private static Task<ConferenceRoomRow?> GetAsync(NpgsqlConnection c, NpgsqlTransaction? tx, Guid orgId, Guid id, bool forUpdate = false) =>
         c.QuerySingleOrDefaultAsync<ConferenceRoomRow>($"{Select} WHERE org_id = @orgId AND id = @id{(forUpdate ? " FOR UPDATE" : "")}", new { orgId, id }, tx);
 
-    private static Task EnqueueLinkAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, ConferenceRoomRow room, string label) =>
-        Outbox.EnqueueAsync(c, tx, orgId, Entity, room.Id, SyncJobs.LinkLabel, new { labelCode = label, articleId = ElectisSpace.Core.Aims.ArticleMapper.ConferenceArticleId(room.ExternalId), templateName = (string?)null });
+    private static Task MoveLabelAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, ConferenceRoomRow room, string? oldLabel, string? newLabel) =>
+        LabelAssignments.MoveAsync(c, tx, orgId, LabelAssignments.Conference, room.Id, oldLabel, newLabel,
+            ElectisSpace.Core.Aims.ArticleMapper.ConferenceArticleId(room.ExternalId));
 
     [GeneratedRegex(@"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     private static partial Regex TimeRegex();

@@ -1,3 +1,5 @@
+using ElectisSpace.Core.Sync;
+
 namespace ElectisSpace.Core.Labels;
 
 /// <summary>
@@ -8,7 +10,22 @@ public static class LabelAssignments
 {
     public const string Space = "space", Conference = "conference";
 
-    /// <summary>Moves the entity from its old label (if any) to the new one (if any), inside the caller's transaction.</summary>
+    /// <summary>
+    /// Moves the entity from its old label (if any) to the new one (if any), and queues the AIMS work: unlink the old
+    /// label, link the new one to the entity's article. Inside the caller's transaction; a no-op when nothing changes.
+    /// </summary>
+    public static async Task MoveAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, string entityType, Guid entityId,
+        string? oldLabel, string? newLabel, string articleId, string? templateName = null)
+    {
+        if (string.Equals(oldLabel, newLabel, StringComparison.Ordinal)) return;
+        await ChangeAsync(c, tx, orgId, entityType, entityId, oldLabel, newLabel);
+        if (oldLabel is not null)
+            await Outbox.EnqueueAsync(c, tx, orgId, entityType, entityId, SyncJobs.UnlinkLabel, new { labelCode = oldLabel });
+        if (newLabel is not null)
+            await Outbox.EnqueueAsync(c, tx, orgId, entityType, entityId, SyncJobs.LinkLabel, new { labelCode = newLabel, articleId, templateName });
+    }
+
+    /// <summary>The label claim alone (bulk imports queue their own link/unlink rows in one statement).</summary>
     public static async Task ChangeAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, string entityType, Guid entityId,
         string? oldLabel, string? newLabel)
     {

@@ -54,9 +54,8 @@ public static class SpacesHandlers
                 INSERT INTO spaces (org_id, external_id, label_code, template_name, data)
                 VALUES (@orgId, @externalId, @label, @template, @data::jsonb) RETURNING id
                 """, new { orgId, externalId, label, template = Text.OrNull(body.TemplateName), data = Json.Serialize(data) }, tx);
-            await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Space, id, null, label);
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, id, SyncJobs.UpsertArticle);
-            if (label is not null) await EnqueueLinkAsync(c, tx, orgId, id, label, externalId, Text.OrNull(body.TemplateName));
+            await LabelAssignments.MoveAsync(c, tx, orgId, LabelAssignments.Space, id, null, label, externalId, Text.OrNull(body.TemplateName));
             var row = (await SpacesRepository.GetAsync(c, orgId, id, tx))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, id, null, SpaceDto.From(row));
             return row;
@@ -126,8 +125,7 @@ public static class SpacesHandlers
             var before = await SpacesRepository.GetAsync(c, orgId, spaceId, tx, forUpdate: true) ?? throw ApiException.NotFound("Space");
             if (before.PersonId is { } personId)
                 await PeopleAssignments.ReleaseAsync(c, tx, orgId, personId);
-            await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Space, spaceId, before.LabelCode, null);
-            if (before.LabelCode is { } old) await Outbox.EnqueueAsync(c, tx, orgId, Entity, spaceId, SyncJobs.UnlinkLabel, new { labelCode = old });
+            await MoveLabelAsync(c, tx, orgId, before, null, null);
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, spaceId, SyncJobs.DeleteArticle, new { articleId = before.ExternalId });
             await c.ExecuteAsync("DELETE FROM spaces WHERE org_id = @orgId AND id = @spaceId", new { orgId, spaceId }, tx);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, spaceId, SpaceDto.From(before));
@@ -144,15 +142,7 @@ public static class SpacesHandlers
             """, new { orgId, id, label, template, data = Json.Serialize(data) }, tx);
 
     /// <summary>Label change: claim the new code (409 if held elsewhere), and queue unlink of the old and link of the new.</summary>
-    private static async Task MoveLabelAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, SpaceRow before, string? label, string? template)
-    {
-        if (string.Equals(before.LabelCode, label, StringComparison.Ordinal)) return;
-        await LabelAssignments.ChangeAsync(c, tx, orgId, LabelAssignments.Space, before.Id, before.LabelCode, label);
-        if (before.LabelCode is { } old) await Outbox.EnqueueAsync(c, tx, orgId, Entity, before.Id, SyncJobs.UnlinkLabel, new { labelCode = old });
-        if (label is not null) await EnqueueLinkAsync(c, tx, orgId, before.Id, label, before.ExternalId, template);
-    }
-
-    private static Task EnqueueLinkAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid id, string label, string articleId, string? template) =>
-        Outbox.EnqueueAsync(c, tx, orgId, Entity, id, SyncJobs.LinkLabel, new { labelCode = label, articleId, templateName = template });
+    private static Task MoveLabelAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, SpaceRow before, string? label, string? template) =>
+        LabelAssignments.MoveAsync(c, tx, orgId, LabelAssignments.Space, before.Id, before.LabelCode, label, before.ExternalId, template);
 
 }
