@@ -50,6 +50,15 @@ internal static class ArticleEndpoints
             });
         });
 
+        // ⚠ Path from the archived spec (AIMS_API §5.1/§11); the row shape is the emulator's own: articleId + errorText.
+        common.MapGet("/articles/validationerror/logs", (HttpContext ctx) => AimsRequest.ForStore(ctx, state, (_, store) =>
+        {
+            var batchId = ctx.Request.Query["inputBatchId"].FirstOrDefault() ?? ctx.Request.Query["batchId"].FirstOrDefault();
+            if (batchId is null || !store.ValidationErrors.TryGetValue(batchId, out var errors)) return AimsEnvelope.InvalidBody();
+            var rows = new JsonArray([.. errors.Select(e => (JsonNode)new JsonObject { ["articleId"] = e.ArticleId, ["errorText"] = e.Reason })]);
+            return AimsEnvelope.List(state.Options, "validationErrorList", rows, new JsonObject { ["inputBatchId"] = batchId });
+        }));
+
         common.MapGet("/articles/upload/format", (HttpContext ctx) => AimsRequest.ForCompany(ctx, state, company =>
         {
             if (company.Format is null) return Results.NoContent();
@@ -92,9 +101,14 @@ internal static class ArticleEndpoints
             // AIMS fills the store key of the company's format itself.
             var storeKey = AimsRequest.AsString(company.Format?["mappingInfo"]?["store"]);
             var now = state.Now;
+            var batchId = Guid.NewGuid().ToString();
+            var rejected = state.Options.RejectArticleIdPattern is { Length: > 0 } pattern
+                ? articles.Where(a => System.Text.RegularExpressions.Regex.IsMatch(a!.ArticleId, pattern)).ToList()
+                : [];
+            store.ValidationErrors[batchId] = [.. rejected.Select(a => (a!.ArticleId, "ARTICLE_VALIDATION_FAILED"))];
             Schedule(state, store, s =>
             {
-                foreach (var article in articles)
+                foreach (var article in articles.Except(rejected))
                 {
                     if (storeKey is not null) article!.Data[storeKey] = s.Code;
                     Upsert(s, article!, replace, now);
@@ -102,9 +116,9 @@ internal static class ArticleEndpoints
             });
             return AimsEnvelope.Success(new JsonObject
             {
-                ["customBatchId"] = Guid.NewGuid().ToString("N"),
-                ["validCount"] = articles.Count,
-                ["invalidCount"] = 0,
+                ["customBatchId"] = batchId,
+                ["validCount"] = articles.Count - rejected.Count,
+                ["invalidCount"] = rejected.Count,
             });
         });
     }

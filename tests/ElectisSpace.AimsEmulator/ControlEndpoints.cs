@@ -82,6 +82,7 @@ internal static class ControlEndpoints
         if (body["tokenLifetimeSeconds"] is { } lifetime) options.TokenLifetime = TimeSpan.FromSeconds(lifetime.GetValue<double>());
         if (body["articleVisibilityDelayMs"] is { } delay) options.ArticleVisibilityDelay = TimeSpan.FromMilliseconds(delay.GetValue<double>());
         if (body["maxArticlesPerPost"] is { } max) options.MaxArticlesPerPost = max.GetValue<int>();
+        if (body.ContainsKey("rejectArticleIdPattern")) options.RejectArticleIdPattern = (string?)body["rejectArticleIdPattern"];
     }
 
     /// <summary>The HTTP form of a <see cref="FaultRule"/>: kind "status" (default), "delay", "drop" or "malformed".</summary>

@@ -19,6 +19,7 @@ internal sealed class EmulatorCommandLine
           --token-lifetime-seconds N     default 3600
           --article-delay-ms N           accepted articles become visible after N ms (default 0)
           --whitelist-mode               linking a non-whitelisted label answers NOT_IN_WHITELIST
+          --reject-article-ids REGEX     accept but silently drop articles whose id matches (validation-error log)
         """;
 
     public EmulatorSeed Seed { get; private set; } = new();
@@ -42,6 +43,7 @@ internal sealed class EmulatorCommandLine
 
         command.HasUrls = values.ContainsKey("urls");
         if (values.TryGetValue("token-lifetime-seconds", out var lifetime)) command.Options.TokenLifetime = TimeSpan.FromSeconds(PositiveInt(lifetime));
+        if (values.TryGetValue("reject-article-ids", out var reject)) command.Options.RejectArticleIdPattern = reject;
         if (values.TryGetValue("article-delay-ms", out var delay)) command.Options.ArticleVisibilityDelay = TimeSpan.FromMilliseconds(PositiveInt(delay, allowZero: true));
 
         if (values.TryGetValue("seed", out var file))

@@ -122,6 +122,11 @@ public sealed class EmulatorOptions
     /// <summary>When on, linking a label that was not <c>POST whitelist</c>ed answers 200 with responseCode NOT_IN_WHITELIST.</summary>
     public bool WhitelistMode { get; set; }
     public int MaxArticlesPerPost { get; set; } = 500;
+    /// <summary>
+    /// Articles whose id matches are accepted by POST (200, counted in invalidCount) but never stored: AIMS validates
+    /// rows after answering, and a dropped row shows only in the batch's validation-error log. Exercises repair loops.
+    /// </summary>
+    public string? RejectArticleIdPattern { get; set; }
     /// <summary>Empty lists answer 204 without a body (as AIMS may); false answers 200 with an empty list.</summary>
     public bool EmptyListAs204 { get; set; } = true;
     public TimeProvider Clock { get; set; } = TimeProvider.System;

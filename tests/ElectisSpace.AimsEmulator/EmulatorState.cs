@@ -234,6 +234,7 @@ public sealed class EmulatorState
                     ["whitelistMode"] = Options.WhitelistMode,
                     ["maxArticlesPerPost"] = Options.MaxArticlesPerPost,
                     ["emptyListAs204"] = Options.EmptyListAs204,
+                    ["rejectArticleIdPattern"] = Options.RejectArticleIdPattern,
                 },
                 ["accounts"] = new JsonArray([.. _accounts.Values.Select(a => (JsonNode)new JsonObject
                 {

@@ -43,6 +43,8 @@ internal sealed class StoreModel(string code, string name)
     public SortedDictionary<string, ArticleModel> Articles { get; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, LabelModel> Labels { get; } = new(StringComparer.Ordinal);
     public HashSet<string> Whitelist { get; } = new(StringComparer.Ordinal);
+    /// <summary>Rows dropped by AIMS's after-the-answer validation, per customBatchId.</summary>
+    public Dictionary<string, List<(string ArticleId, string Reason)>> ValidationErrors { get; } = new(StringComparer.Ordinal);
 
     // Article writes waiting for their visibility time (EmulatorOptions.ArticleVisibilityDelay), oldest first.
     private readonly List<(DateTimeOffset Due, Action<StoreModel> Apply)> _pending = [];

@@ -87,13 +87,29 @@ public sealed class AimsClient(IHttpClientFactory http, AimsTokenCache tokens, T
                 AimsJson.Str(r, "nfcUrl"), AimsJson.Data(r, ArticleTopLevel), AimsJson.Strings(r, "assignedLabel", "labelCode")))
             .Where(a => a.ArticleId.Length > 0).ToList();
 
-    /// <summary>Creates or replaces articles, in POSTs of at most 500.</summary>
-    public async Task UpsertArticlesAsync(AimsConnection conn, IReadOnlyList<AimsArticle> articles, CancellationToken ct = default)
+    /// <summary>
+    /// Creates or replaces articles, in POSTs of at most 500. AIMS validates rows after answering, so a 2xx does not
+    /// prove every article landed: the batch ids let a caller read the validation-error log, and a re-read repairs.
+    /// </summary>
+    public async Task<IReadOnlyList<AimsBatchResult>> UpsertArticlesAsync(AimsConnection conn, IReadOnlyList<AimsArticle> articles, CancellationToken ct = default)
     {
+        var results = new List<AimsBatchResult>();
         foreach (var batch in articles.Chunk(ArticleBatchSize))
-            await CallAsync(conn, HttpMethod.Post, AimsUrls.Business(conn, "articles"),
+        {
+            var answer = await CallAsync(conn, HttpMethod.Post, AimsUrls.Business(conn, "articles"),
                 batch.Select(a => new { articleId = a.ArticleId, articleName = a.ArticleName, nfcUrl = a.NfcUrl, data = a.Data }).ToArray(), ct);
+            var payload = answer is { } a ? AimsJson.Payload(a) : default;
+            results.Add(new AimsBatchResult(AimsJson.Str(payload, "customBatchId", "batchId"), AimsJson.Int(payload, "validCount"), AimsJson.Int(payload, "invalidCount")));
+        }
+        return results;
     }
+
+    /// <summary>The rows AIMS dropped from an accepted batch (articles/validationerror/logs).</summary>
+    public async Task<IReadOnlyList<AimsValidationError>> ListValidationErrorsAsync(AimsConnection conn, string batchId, CancellationToken ct = default) =>
+        AimsJson.Rows(await CallAsync(conn, HttpMethod.Get, AimsUrls.Business(conn, "articles/validationerror/logs", query: ("inputBatchId", batchId)), null, ct),
+                "validationErrorList")
+            .Select(r => new AimsValidationError(AimsJson.Str(r, "articleId", "article_id") ?? "", AimsJson.Str(r, "errorText", "errorMessage", "reason")))
+            .Where(e => e.ArticleId.Length > 0).ToList();
 
     /// <summary>Deletes articles by id (DELETE with a body), in batches of 500.</summary>
     public async Task DeleteArticlesAsync(AimsConnection conn, IReadOnlyList<string> articleIds, CancellationToken ct = default)

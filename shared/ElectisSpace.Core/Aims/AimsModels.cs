@@ -37,3 +37,9 @@ public sealed record AimsArticleFormat(IReadOnlyDictionary<string, string> Mappi
 
 /// <summary>A liveness answer: Ok, or why not. Status strings are what the health endpoints show.</summary>
 public sealed record AimsAliveResult(bool Up, int? HttpStatus, double LatencyMs, string? Error);
+
+/// <summary>What AIMS said of one article POST: rows are validated after the answer, so InvalidCount may be known only later.</summary>
+public sealed record AimsBatchResult(string? BatchId, int? ValidCount, int? InvalidCount);
+
+/// <summary>A row AIMS dropped from a batch after accepting it (articles/validationerror/logs).</summary>
+public sealed record AimsValidationError(string ArticleId, string? Error);

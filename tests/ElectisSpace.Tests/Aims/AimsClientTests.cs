@@ -71,6 +71,19 @@ public sealed class AimsClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rows_AIMS_drops_after_accepting_a_batch_are_reported_by_batch()
+    {
+        await StartAsync(emulator: new EmulatorOptions { RejectArticleIdPattern = "^BAD" });
+        var results = await _client.UpsertArticlesAsync(_conn, [Art("OK-1"), Art("BAD-1"), Art("OK-2")]);
+        var batch = Assert.Single(results);
+        Assert.Equal((2, 1), (batch.ValidCount, batch.InvalidCount));
+        Assert.Equal(["OK-1", "OK-2"], (await _client.ListArticleInfoAsync(_conn)).Select(a => a.ArticleId));
+        var dropped = Assert.Single(await _client.ListValidationErrorsAsync(_conn, batch.BatchId!));
+        Assert.Equal("BAD-1", dropped.ArticleId);
+        Assert.NotNull(dropped.Error);
+    }
+
+    [Fact]
     public async Task Labels_link_unlink_flip_and_detail()
     {
         await _client.UpsertArticlesAsync(_conn, [Art("C1", "Huddle")]);
