@@ -42,7 +42,10 @@ public sealed record ConferenceRoomDto(Guid Id, string ExternalId, string RoomNa
         r.Version, r.CreatedAt, r.UpdatedAt);
 }
 
-/// <summary>/api/conference: meeting rooms whose labels show available / in a meeting.</summary>
+/// <summary>
+/// /api/conference: meeting rooms whose labels show available / in a meeting. Every write locks the room, then its label
+/// claims: the rooms-then-labels part of the assignment lock order (People.PeopleAssignments).
+/// </summary>
 public static partial class ConferenceHandlers
 {
     private const string Entity = "conference";

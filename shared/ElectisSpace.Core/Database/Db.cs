@@ -60,13 +60,21 @@ public static class DbErrors
         ["conference_rooms_org_external_id_key"] = "A conference room with this externalId already exists.",
         ["people_org_external_id_key"] = "A person with this externalId already exists.",
         ["people_assigned_space_key"] = "This space is already assigned to someone else.",
-        ["people_space_fkey"] = "The space does not exist.",
         ["people_lists_org_name_key"] = "A people list with this name already exists.",
+    };
+
+    // Foreign keys whose violation on insert/update means the referenced row is gone: 404 for that entity. (Deleting a
+    // row that is still referenced is handled where the delete happens, which knows what holds on to it.)
+    private static readonly Dictionary<string, string> MissingReferences = new(StringComparer.Ordinal)
+    {
+        ["people_space_fkey"] = "Space",
     };
 
     public static Exception Translate(PostgresException e)
     {
         Messages.TryGetValue(e.ConstraintName ?? "", out var message);
+        if (e.SqlState == PostgresErrorCodes.ForeignKeyViolation && MissingReferences.TryGetValue(e.ConstraintName ?? "", out var what))
+            return ApiException.NotFound(what);
         return e.SqlState switch
         {
             PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation =>

@@ -44,10 +44,10 @@ public static class PeopleHandlers
 
         var created = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
-            var pool = await PoolIds.NextAsync(c, tx, orgId);
-            var id = await c.QuerySingleAsync<Guid>("""
-                INSERT INTO people (org_id, external_id, data, virtual_space_id) VALUES (@orgId, @externalId, @data::jsonb, @pool) RETURNING id
-                """, new { orgId, externalId = Text.OrNull(body.ExternalId), data = Json.Serialize(data), pool }, tx);
+            var id = await c.QuerySingleAsync<Guid>($"""
+                INSERT INTO people (org_id, external_id, data, virtual_space_id)
+                VALUES (@orgId, @externalId, @data::jsonb, {PoolIds.NextSql}) RETURNING id
+                """, new { orgId, externalId = Text.OrNull(body.ExternalId), data = Json.Serialize(data) }, tx);
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, id, SyncJobs.UpsertArticle);
             var row = (await PeopleRepository.GetAsync(c, orgId, id, tx))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, id, null, PersonDto.From(row));
@@ -115,8 +115,8 @@ public static class PeopleHandlers
         var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
-            var before = await PeopleRepository.GetAsync(c, orgId, personId, tx, forUpdate: true) ?? throw ApiException.NotFound("Person");
-            await PeopleAssignments.AssignAsync(c, tx, orgId, before, body.SpaceId!.Value);
+            // Space, then person: the lock order (PeopleAssignments).
+            var before = await PeopleAssignments.AssignAsync(c, tx, orgId, personId, body.SpaceId!.Value);
             var row = (await PeopleRepository.GetAsync(c, orgId, personId, tx))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Assign, Entity, personId, PersonDto.From(before), PersonDto.From(row));
             return row;
@@ -130,10 +130,11 @@ public static class PeopleHandlers
         var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
+            // Only the person is locked (taking someone off a space needs no space lock; see PeopleAssignments).
             var before = await PeopleRepository.GetAsync(c, orgId, personId, tx, forUpdate: true) ?? throw ApiException.NotFound("Person");
             if (before.AssignedSpaceId is not { } spaceId)
                 throw ApiException.Business("This person is not assigned to a space.");
-            await PeopleAssignments.ReleaseAsync(c, tx, orgId, personId);
+            await PeopleAssignments.ReleaseAsync(c, tx, orgId, personId, spaceId);
             await Outbox.EnqueueAsync(c, tx, orgId, "space", spaceId, SyncJobs.UpsertArticle);
             var row = (await PeopleRepository.GetAsync(c, orgId, personId, tx))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Unassign, Entity, personId, PersonDto.From(before), PersonDto.From(row));

@@ -62,26 +62,31 @@ public static class PeopleImport
         {
             var deleted = upload.ReplaceExisting ? await DeleteMissingAsync(c, tx, orgId, rows.Where(r => r.ExternalId is not null).Select(r => r.ExternalId!).ToArray()) : 0;
 
-            var firstPool = rows.Count == 0 ? 0 : await PoolIds.ReserveAsync(c, tx, orgId, rows.Count);
-            await c.ExecuteAsync("CREATE TEMP TABLE import_people (row_no int, external_id text, data jsonb, pool_id text) ON COMMIT DROP", transaction: tx);
-            await using (var copy = await c.BeginBinaryImportAsync("COPY import_people (row_no, external_id, data, pool_id) FROM STDIN (FORMAT BINARY)", ctx.Aborted))
+            await c.ExecuteAsync("CREATE TEMP TABLE import_people (row_no int, external_id text, data jsonb) ON COMMIT DROP", transaction: tx);
+            await using (var copy = await c.BeginBinaryImportAsync("COPY import_people (row_no, external_id, data) FROM STDIN (FORMAT BINARY)", ctx.Aborted))
             {
-                var n = 0;
                 foreach (var r in rows)
                 {
                     await copy.StartRowAsync(ctx.Aborted);
                     await copy.WriteAsync(r.RowNo, NpgsqlDbType.Integer, ctx.Aborted);
                     await copy.WriteAsync((object?)r.ExternalId ?? DBNull.Value, NpgsqlDbType.Text, ctx.Aborted);
                     await copy.WriteAsync(Json.Serialize(r.Data), NpgsqlDbType.Jsonb, ctx.Aborted);
-                    await copy.WriteAsync(PoolIds.Format(firstPool + n++), NpgsqlDbType.Text, ctx.Aborted);
                 }
                 await copy.CompleteAsync(ctx.Aborted);
             }
 
-            // New people get their reserved POOL id; existing ones (same key) keep theirs and have their data merged.
-            var written = (await c.QueryAsync<(Guid Id, Guid? SpaceId, bool Inserted)>("""
+            // Lock order (PeopleAssignments): the people the file updates, in id order, before the upsert touches them;
+            // new keys are inserted in key order, so two imports of overlapping files wait in one direction only.
+            await c.ExecuteScalarAsync<long>("""
+                SELECT count(*) FROM (SELECT p.id FROM people p JOIN import_people i ON i.external_id = p.external_id
+                                      WHERE p.org_id = @orgId ORDER BY p.id FOR UPDATE OF p) locked
+                """, new { orgId }, tx);
+
+            // New people get a fresh POOL id from the sequence (a number is drawn for every row, gaps are fine);
+            // existing ones (same key) keep theirs and have their data merged.
+            var written = (await c.QueryAsync<(Guid Id, Guid? SpaceId, bool Inserted)>($"""
                 INSERT INTO people (org_id, external_id, data, virtual_space_id)
-                SELECT @orgId, external_id, data, pool_id FROM import_people ORDER BY row_no
+                SELECT @orgId, external_id, data, {PoolIds.NextSql} FROM import_people ORDER BY external_id, row_no
                 ON CONFLICT (org_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
                     data = people.data || EXCLUDED.data, sync_status = 'pending', sync_error = NULL,
                     version = people.version + 1, updated_at = now()
@@ -104,9 +109,13 @@ public static class PeopleImport
     /// <summary>replaceExisting: everyone whose key is not in the file goes; their desks show empty, their POOL articles are deleted.</summary>
     private static async Task<int> DeleteMissingAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, string[] keep)
     {
+        // Locked in id order first (lock order, PeopleAssignments), then deleted.
         var gone = (await c.QueryAsync<(Guid Id, Guid? SpaceId, string? Pool)>("""
-            DELETE FROM people WHERE org_id = @orgId AND (external_id IS NULL OR NOT (external_id = ANY(@keep)))
-            RETURNING id, assigned_space_id, virtual_space_id
+            WITH doomed AS (
+                SELECT id FROM people WHERE org_id = @orgId AND (external_id IS NULL OR NOT (external_id = ANY(@keep)))
+                ORDER BY id FOR UPDATE)
+            DELETE FROM people p USING doomed d WHERE p.org_id = @orgId AND p.id = d.id
+            RETURNING p.id, p.assigned_space_id, p.virtual_space_id
             """, new { orgId, keep }, tx)).ToList();
         await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "space", gone.Where(g => g.SpaceId is not null).Select(g => g.SpaceId!.Value).ToArray());
         var pools = gone.Where(g => g.SpaceId is null && g.Pool is not null).ToList();

@@ -146,11 +146,14 @@ public static class PeopleListsHandlers
                 SELECT person_id, person_label, space_id, space_external_id FROM people_list_entries
                 WHERE org_id = @orgId AND list_id = @listId ORDER BY person_label, person_id
                 """, new { orgId, listId }, tx)).ToList();
-            // Lock every person of the organization: a concurrent assign waits for the load instead of interleaving.
+            // Lock order (PeopleAssignments): the list's spaces first (KEY SHARE: they can't be deleted, and an assign into
+            // one waits for the load), then every person of the organization, both in id order.
+            var spaces = (await c.QueryAsync<Guid>("""
+                SELECT id FROM spaces WHERE org_id = @orgId AND id = ANY(@ids) ORDER BY id FOR KEY SHARE
+                """, new { orgId, ids = entries.Where(e => e.SpaceId is not null).Select(e => e.SpaceId!.Value).Distinct().ToArray() }, tx)).ToHashSet();
             var people = (await c.QueryAsync<PersonPlace>(
                 "SELECT id, assigned_space_id, virtual_space_id FROM people WHERE org_id = @orgId ORDER BY id FOR UPDATE",
                 new { orgId }, tx)).ToDictionary(p => p.Id);
-            var spaces = (await c.QueryAsync<Guid>("SELECT id FROM spaces WHERE org_id = @orgId", new { orgId }, tx)).ToHashSet();
 
             var target = new Dictionary<Guid, Guid?>();
             var taken = new HashSet<Guid>();
@@ -169,18 +172,14 @@ public static class PeopleListsHandlers
                 .Select(p => (Person: p, To: target.GetValueOrDefault(p.Id)))
                 .Where(x => x.Person.AssignedSpaceId != x.To)
                 .ToList();
-            var released = changes.Count(x => x.To is null);
-            var firstPool = released == 0 ? 0 : await PoolIds.ReserveAsync(c, tx, orgId, released);
-            var n = 0;
-            var newVirtual = changes.Select(x => x.To is null ? PoolIds.Format(firstPool + n++) : null).ToArray();
-
-            await c.ExecuteAsync("""
-                UPDATE people p SET assigned_space_id = t.space_id, virtual_space_id = t.virtual_id, sync_status = 'pending',
+            // Released people get a fresh POOL id each, in the same statement.
+            await c.ExecuteAsync($"""
+                UPDATE people p SET assigned_space_id = t.space_id,
+                       virtual_space_id = CASE WHEN t.space_id IS NULL THEN {PoolIds.NextSql} END, sync_status = 'pending',
                        sync_error = NULL, version = p.version + 1, updated_at = now()
-                FROM unnest(@ids, @spaceIds, @virtualIds) AS t(id, space_id, virtual_id)
+                FROM unnest(@ids, @spaceIds) AS t(id, space_id)
                 WHERE p.org_id = @orgId AND p.id = t.id
-                """, new { orgId, ids = changes.Select(x => x.Person.Id).ToArray(),
-                           spaceIds = changes.Select(x => x.To).ToArray(), virtualIds = newVirtual }, tx);
+                """, new { orgId, ids = changes.Select(x => x.Person.Id).ToArray(), spaceIds = changes.Select(x => x.To).ToArray() }, tx);
 
             // AIMS: every space whose occupant changed is re-pushed; released people get POOL articles, assigned ones lose theirs.
             var touchedSpaces = changes.SelectMany(x => new[] { x.Person.AssignedSpaceId, x.To }).OfType<Guid>().Distinct().ToArray();

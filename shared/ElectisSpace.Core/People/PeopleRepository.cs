@@ -49,6 +49,12 @@ public static class PeopleRepository
         c.QuerySingleOrDefaultAsync<PersonRow>(
             $"{Select} WHERE p.org_id = @orgId AND p.id = @id{(forUpdate ? " FOR UPDATE OF p" : "")}", new { orgId, id }, tx);
 
+    /// <summary>Who sits on the space. With forUpdate the row is locked and rechecked after any wait, so a person who
+    /// left the space meanwhile is not returned.</summary>
+    public static Task<PersonRow?> GetOnSpaceAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid spaceId, bool forUpdate) =>
+        c.QuerySingleOrDefaultAsync<PersonRow>(
+            $"{Select} WHERE p.org_id = @orgId AND p.assigned_space_id = @spaceId{(forUpdate ? " FOR UPDATE OF p" : "")}", new { orgId, spaceId }, tx);
+
     public static async Task<(IReadOnlyList<PersonRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, PeopleFilter f, PageRequest page)
     {
         const string where = """

@@ -10,7 +10,10 @@ public sealed record CreateSpaceRequest(string? ExternalId, string? LabelCode, s
 public sealed record UpdateSpaceRequest(string? LabelCode, string? TemplateName, Dictionary<string, JsonElement>? Data, int? Version);
 public sealed record AssignLabelRequest(string? LabelCode);
 
-/// <summary>/api/spaces: desks and rooms, each one AIMS article (id = externalId).</summary>
+/// <summary>
+/// /api/spaces: desks and rooms, each one AIMS article (id = externalId). Writes lock the space, then its occupant, then
+/// its label claims: the assignment lock order (People.PeopleAssignments).
+/// </summary>
 public static class SpacesHandlers
 {
     /// <summary>CSV import; see SpacesImport.</summary>
@@ -122,12 +125,22 @@ public static class SpacesHandlers
         await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
-            var before = await SpacesRepository.GetAsync(c, orgId, spaceId, tx, forUpdate: true) ?? throw ApiException.NotFound("Space");
-            if (before.PersonId is { } personId)
-                await PeopleAssignments.ReleaseAsync(c, tx, orgId, personId);
+            // Lock order (PeopleAssignments): the space, then its occupant, then its label. The space is read after its
+            // lock with a fresh statement, so an assign that committed while we waited shows as the occupant.
+            if (!await PeopleAssignments.LockSpaceAsync(c, tx, orgId, spaceId)) throw ApiException.NotFound("Space");
+            var before = (await SpacesRepository.GetAsync(c, orgId, spaceId, tx))!;
+            await PeopleAssignments.ReleaseOccupantAsync(c, tx, ctx.Audit, orgId, spaceId);
             await MoveLabelAsync(c, tx, orgId, before, null, null);
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, spaceId, SyncJobs.DeleteArticle, new { articleId = before.ExternalId });
-            await c.ExecuteAsync("DELETE FROM spaces WHERE org_id = @orgId AND id = @spaceId", new { orgId, spaceId }, tx);
+            try
+            {
+                await c.ExecuteAsync("DELETE FROM spaces WHERE org_id = @orgId AND id = @spaceId", new { orgId, spaceId }, tx);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation && e.ConstraintName == "people_space_fkey")
+            {
+                // Only a writer outside the lock order could seat someone here meanwhile; the space stays, and the client may retry.
+                throw ApiException.Conflict("Someone was assigned to this space meanwhile; it was not deleted.", new { spaceId });
+            }
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, spaceId, SpaceDto.From(before));
         }, ctx.Aborted);
         return ApiResults.NoContent();

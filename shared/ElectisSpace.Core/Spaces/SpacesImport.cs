@@ -91,6 +91,7 @@ public static class SpacesImport
             if (taken.Count > 0)
                 await c.ExecuteAsync("DELETE FROM import_spaces WHERE row_no = ANY(@rows)", new { rows = taken.Select(t => t.RowNo).ToArray() }, tx);
 
+            // Lock order (People.PeopleAssignments): existing spaces in id order, new ones inserted in key order, then labels.
             var before = (await c.QueryAsync<(Guid Id, string ExternalId, string? Label)>("""
                 SELECT s.id, s.external_id, s.label_code FROM spaces s JOIN import_spaces i ON i.external_id = s.external_id
                 WHERE s.org_id = @orgId ORDER BY s.id FOR UPDATE OF s
@@ -98,7 +99,7 @@ public static class SpacesImport
 
             var written = (await c.QueryAsync<(Guid Id, string ExternalId, string? Label, string? Template, bool Inserted)>("""
                 INSERT INTO spaces (org_id, external_id, label_code, template_name, data)
-                SELECT @orgId, external_id, label_code, template_name, data FROM import_spaces ORDER BY row_no
+                SELECT @orgId, external_id, label_code, template_name, data FROM import_spaces ORDER BY external_id
                 ON CONFLICT (org_id, external_id) DO UPDATE SET
                     label_code = CASE WHEN @hasLabel THEN EXCLUDED.label_code ELSE spaces.label_code END,
                     template_name = CASE WHEN @hasTemplate THEN EXCLUDED.template_name ELSE spaces.template_name END,
@@ -118,6 +119,7 @@ public static class SpacesImport
                 SELECT @orgId, s.label_code, 'space', s.id FROM spaces s JOIN import_spaces i ON i.external_id = s.external_id
                 WHERE s.org_id = @orgId AND s.label_code IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM label_assignments la WHERE la.org_id = @orgId AND la.label_code = s.label_code AND la.entity_id = s.id)
+                ORDER BY s.label_code
                 """, new { orgId }, tx);
 
             await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "space", written.Select(w => w.Id).ToArray());

@@ -39,7 +39,7 @@ public static class SpacesRoutes
         },
         Delete("spaces/{id}", "Spaces_Delete", WithId(SpacesHandlers.Delete)) with
         {
-            Tag = "Spaces", Permission = Permission.SpacesWrite, SuccessStatus = 204, Errors = [ErrorCodes.NotFound],
+            Tag = "Spaces", Permission = Permission.SpacesWrite, SuccessStatus = 204, Errors = [ErrorCodes.NotFound, ErrorCodes.Conflict],
             Summary = "Delete a space; its occupant gets a POOL id, its label is unlinked.",
         },
         Post("spaces/{id}/assign-label", "Spaces_AssignLabel", WithId(SpacesHandlers.AssignLabel)) with

@@ -21,6 +21,9 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string _binDir;
     private int _databaseCounter;
 
+    /// <summary>The server's log; each line names its database (log_line_prefix db=%d), so a test can find its own errors.</summary>
+    public string LogPath => Path.Combine(Path.GetDirectoryName(_dataDir)!, "postgres.log");
+
     public int Port { get; }
     public string Host => "127.0.0.1";
 
@@ -59,7 +62,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var server = new PostgresServer(dataDir, binDir, port);
         await RunPgAsync(asRoot, Path.Combine(binDir, "pg_ctl"),
             $"-D {dataDir} -l {Path.Combine(root, "postgres.log")} -w -t 60 start " +
-            $"-o \"-F -p {port} -h 127.0.0.1 -k {root} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\"");
+            $"-o \"-F -p {port} -h 127.0.0.1 -k {root} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c log_line_prefix='%m [%p] db=%d '\"");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopSync();
 
         await using (var conn = new NpgsqlConnection(server.ConnectionString("postgres")))
