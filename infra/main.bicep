@@ -106,7 +106,7 @@ var appName = !empty(functionAppName) ? functionAppName : '${abbrs.webSitesFunct
 var deploymentContainerName = 'app-package-${take(appName, 32)}-${take(resourceToken, 7)}'
 // The push engine's queue and the queue its poison messages land in (queue trigger: <queue>-poison).
 var pushQueueName = 'aims-push'
-var pushPoisonQueueName = '${pushQueueName}-poison'
+var pushPoisonQueueName = 'aims-push-poison'
 
 module monitoring 'app/monitoring.bicep' = {
   name: 'monitoring'
