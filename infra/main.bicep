@@ -18,6 +18,10 @@ param location string = resourceGroup().location
 @description('Object ID of a user to grant data-plane access for troubleshooting (queues, blobs, secrets); empty for none.')
 param principalId string = ''
 
+@description('Kind of principalId: User, or ServicePrincipal when a pipeline deploys.')
+@allowed(['User', 'ServicePrincipal'])
+param principalType string = 'User'
+
 // ---- names (empty: generated) ----
 param functionAppName string = ''
 param storageAccountName string = ''
@@ -193,6 +197,7 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appPrincipalId: functionApp.outputs.principalId
     userPrincipalId: principalId
+    userPrincipalType: principalType
   }
 }
 

@@ -9,6 +9,8 @@ param environmentName = 'prod'
 param postgresAdminPassword = readEnvironmentVariable('POSTGRES_ADMIN_PASSWORD')
 param jwtSigningKey = readEnvironmentVariable('JWT_SIGNING_KEY')
 param settingsEncryptionKey = readEnvironmentVariable('SETTINGS_ENCRYPTION_KEY')
+// Optional: your object ID (az ad signed-in-user show --query id -o tsv) for queue/blob/secret access when operating.
+param principalId = readEnvironmentVariable('OPERATOR_PRINCIPAL_ID', '')
 
 param postgresVersion = '17'
 param postgresSkuName = 'Standard_D2ds_v5'

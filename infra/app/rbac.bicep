@@ -6,8 +6,11 @@ param keyVaultName string
 param applicationInsightsName string
 param appPrincipalId string
 
-@description('Object ID of a user to grant the same data roles (queue/blob inspection, secret reads); empty for none.')
+@description('Object ID of a user (or pipeline principal) to grant the same data roles (queue/blob inspection, secret reads); empty for none.')
 param userPrincipalId string
+
+@allowed(['User', 'ServicePrincipal'])
+param userPrincipalType string
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // host leases, deployment package, Durable large messages
@@ -69,7 +72,7 @@ resource userStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
       principalId: userPrincipalId
-      principalType: 'User'
+      principalType: userPrincipalType
     }
   }
 ]
@@ -80,6 +83,6 @@ resource userSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
     principalId: userPrincipalId
-    principalType: 'User'
+    principalType: userPrincipalType
   }
 }
