@@ -31,6 +31,9 @@ secret() { # ENV_NAME SECRET_NAME: from the environment, else from Key Vault
 secret POSTGRES_ADMIN_PASSWORD postgres-admin-password
 secret JWT_SIGNING_KEY jwt-signing-key
 secret SETTINGS_ENCRYPTION_KEY settings-encryption-key
+for name in POSTGRES_HOST POSTGRES_DATABASE POSTGRES_ADMIN_LOGIN POSTGRES_ADMIN_PASSWORD JWT_SIGNING_KEY SETTINGS_ENCRYPTION_KEY; do
+  [ -n "${!name:-}" ] || { echo "with-azure-db: $name is unknown (azd environment, deployment outputs or Key Vault)" >&2; exit 1; }
+done
 
 if [ -n "${MIGRATE_CLIENT_IP:-}" ]; then
   rule="deploy-$(date +%s)"
