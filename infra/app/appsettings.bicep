@@ -29,14 +29,20 @@ resource site 'Microsoft.Web/sites@2024-11-01' existing = {
   name: functionAppName
 }
 
+resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+  name: storageAccountName
+}
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
 
 var appSettings = {
-  // Functions host storage by identity (no keys): blob, queue and table endpoints derive from the account name; the
-  // push queues and Durable's task hub use this same connection.
-  AzureWebJobsStorage__accountName: storageAccountName
+  // Functions host storage by identity (no keys): the push queues (queue trigger and the app's queue client) and
+  // Durable's task hub use this same connection; the service URIs come from the account (right for any cloud).
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
   AzureWebJobsStorage__credential: 'managedidentity'
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'

@@ -80,7 +80,7 @@ public sealed partial class SettingsNamesTests
         var infra = InfraSettings();
         var functionApp = File.ReadAllText(Path.Combine(RepoRoot(), "infra", "app", "functionapp.bicep"));
 
-        // An identity-based connection is a section: AzureWebJobsStorage__accountName stands for AzureWebJobsStorage.
+        // An identity-based connection is a section: AzureWebJobsStorage__queueServiceUri... stand for AzureWebJobsStorage.
         bool InInfra(string name) =>
             infra.ContainsKey(name) || infra.Keys.Any(k => k.StartsWith(name + ":", StringComparison.Ordinal))
             || (SetElsewhereInInfra.TryGetValue(name, out var marker) && functionApp.Contains(marker));
@@ -99,7 +99,8 @@ public sealed partial class SettingsNamesTests
         foreach (var secret in Secrets)
             Assert.StartsWith("'@Microsoft.KeyVault(SecretUri=", infra[secret]);
         Assert.DoesNotContain(infra, kv => kv.Value.Contains("AccountKey", StringComparison.OrdinalIgnoreCase) || kv.Value.Contains("Password=", StringComparison.OrdinalIgnoreCase));
-        Assert.False(infra.ContainsKey("AzureWebJobsStorage"), "AzureWebJobsStorage must be identity-based (AzureWebJobsStorage__accountName), not a connection string");
+        Assert.False(infra.ContainsKey("AzureWebJobsStorage"), "AzureWebJobsStorage must be identity-based (AzureWebJobsStorage__queueServiceUri...), not a connection string");
+        Assert.Equal("'managedidentity'", infra["AzureWebJobsStorage:credential"]);
         Assert.Equal("'false'", infra[SettingNames.DatabaseRunMigrations]);   // Flex allows 30 s to start: the deploy hook migrates
     }
 
