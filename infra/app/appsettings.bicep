@@ -1,0 +1,79 @@
+// THE list of the Function App's app settings: every setting the code reads (shared/ElectisSpace.Core/Configuration/
+// ServerSettings.cs, local.settings.sample.json) has its line in `appSettings` below, spelled as an environment
+// variable (":" becomes "__"). tests/ElectisSpace.Tests/Configuration/SettingsNamesTests.cs reads this block and
+// fails when the code, the sample and this list disagree. To add a setting: one line here (and a parameter in
+// main.bicep only if it differs per environment).
+//
+// Applied as its own resource after the role assignments, so the first start already has Key Vault access and
+// storage data roles. This resource replaces the whole settings list on every deployment.
+
+param functionAppName string
+param storageAccountName string
+param applicationInsightsName string
+
+@description('Unversioned Key Vault secret URIs.')
+param jwtSigningKeyUri string
+param settingsEncryptionKeyUri string
+param databaseConnectionStringUri string
+
+param jwtIssuer string
+param jwtAudience string
+param jwtAccessTokenMinutes int
+param jwtRefreshTokenDays int
+param aimsDefaultBaseUrl string
+@allowed(['common', 'c1'])
+param aimsDefaultCluster string
+param apiReferencePageEnabled bool
+
+resource site 'Microsoft.Web/sites@2024-11-01' existing = {
+  name: functionAppName
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+var appSettings = {
+  // Functions host storage by identity (no keys): the push queues (queue trigger and the app's queue client) and
+  // Durable's task hub use this same connection; the service URIs come from the account (right for any cloud).
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+  AzureWebJobsStorage__credential: 'managedidentity'
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+
+  // Secrets: Key Vault references, resolved by the platform with the app's identity.
+  Database__ConnectionString: '@Microsoft.KeyVault(SecretUri=${databaseConnectionStringUri})'
+  Jwt__SigningKey: '@Microsoft.KeyVault(SecretUri=${jwtSigningKeyUri})'
+  Security__SettingsEncryptionKey: '@Microsoft.KeyVault(SecretUri=${settingsEncryptionKeyUri})'
+
+  // Flex Consumption allows 30 s for start-up: migrations run from the deploy hook (infra/scripts/migrate.sh) instead.
+  Database__RunMigrations: 'false'
+
+  Jwt__Issuer: jwtIssuer
+  Jwt__Audience: jwtAudience
+  Jwt__AccessTokenMinutes: string(jwtAccessTokenMinutes)
+  Jwt__RefreshTokenDays: string(jwtRefreshTokenDays)
+
+  Aims__DefaultBaseUrl: aimsDefaultBaseUrl
+  Aims__DefaultCluster: aimsDefaultCluster
+  Aims__AttemptTimeoutSeconds: '30'
+  Aims__MaxRetries: '3'
+  Aims__RetryBaseDelayMilliseconds: '1000'
+  Aims__CircuitBreakSeconds: '30'
+
+  Api__ReferencePageEnabled: apiReferencePageEnabled ? 'true' : 'false'
+  RateLimits__LoginPerMinute: '5'
+  RateLimits__RefreshPerMinute: '10'
+}
+
+resource settings 'Microsoft.Web/sites/config@2024-11-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: appSettings
+}
