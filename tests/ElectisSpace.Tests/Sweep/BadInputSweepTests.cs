@@ -42,6 +42,7 @@ public sealed class BadInputSweepTests(TestApp app, ITestOutputHelper output) : 
 
         var failures = new List<string>();
         var requests = 0;
+        var hostRejections = 0;
         foreach (var (path, item) in doc["paths"]!.AsObject())
         foreach (var (method, opNode) in item!.AsObject())
         {
@@ -60,6 +61,9 @@ public sealed class BadInputSweepTests(TestApp app, ITestOutputHelper output) : 
                 using var res = await client.SendAsync(req);
                 var status = (int)res.StatusCode;
                 var text = await res.Content.ReadAsStringAsync();
+                // Kestrel itself refuses a NUL in the path (%00) while parsing the request line, before any middleware
+                // runs, with a bodiless 400 that no application code can reach. That one is tolerated, and only that one.
+                if (c.Family == "id: NUL" && status == 400 && text.Length == 0) { hostRejections++; continue; }
                 var problem = Check(status, text, documented);
                 if (problem is not null)
                     failures.Add($"{method.ToUpperInvariant()} {path} [{c.Family}] {Shorten(c.Url)} -> {status} {problem} {Shorten(text)}");
@@ -68,7 +72,7 @@ public sealed class BadInputSweepTests(TestApp app, ITestOutputHelper output) : 
             foreach (var (table, n) in after.Where(kv => before[kv.Key] != kv.Value))
                 failures.Add($"{method.ToUpperInvariant()} {path}: rejected requests changed {table} ({before[table]} -> {n} rows)");
         }
-        output.WriteLine($"{requests} requests");
+        output.WriteLine($"{requests} requests ({hostRejections} refused by Kestrel before the application)");
         foreach (var family in failures.GroupBy(Family).OrderBy(g => g.Key))
             output.WriteLine($"{family.Key}: {family.Count()}");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} bad requests were not answered as documented:\n" + string.Join("\n", failures.Take(200)));
