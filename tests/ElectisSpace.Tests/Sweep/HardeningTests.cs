@@ -137,4 +137,30 @@ public sealed class HardeningTests(TestApp app) : IClassFixture<TestApp>
         var ill = await org.Admin.PatchAsJsonAsync("/api/settings", new { fieldMappings = new { space = new { name = 5 } } });
         Assert.StartsWith("fieldMappings", await FieldOf(ill));
     }
+
+    [Fact]
+    public async Task Seed_admin_takes_the_password_from_the_environment_or_standard_input()
+    {
+        var settings = TestApp.DefaultSettings(app.ConnectionString).Select(kv => $"--{kv.Key}={kv.Value}").ToArray();
+        var code = $"E{Guid.NewGuid():N}"[..12].ToUpperInvariant();
+        Environment.SetEnvironmentVariable("ELECTIS_ADMIN_PASSWORD", "Env-Passw0rd-17");
+        try
+        {
+            Assert.Equal(0, await ElectisSpace.Standalone.Commands.SeedAdminAsync([.. settings, "--org", "Env Org", "--code", code, "--email", "env@example.test"]));
+        }
+        finally { Environment.SetEnvironmentVariable("ELECTIS_ADMIN_PASSWORD", null); }
+        await HttpAssert.Status(await app.Client().PostAsJsonAsync("/api/auth/login", new { email = "env@example.test", password = "Env-Passw0rd-17", organization = code }), HttpStatusCode.OK);
+
+        var code2 = $"S{Guid.NewGuid():N}"[..12].ToUpperInvariant();
+        var stdin = Console.In;
+        Console.SetIn(new StringReader("Stdin-Passw0rd-17\n"));
+        try
+        {
+            Assert.Equal(0, await ElectisSpace.Standalone.Commands.SeedAdminAsync([.. settings, "--org", "Stdin Org", "--code", code2, "--email", "stdin@example.test", "--password-stdin"]));
+        }
+        finally { Console.SetIn(stdin); }
+        await HttpAssert.Status(await app.Client().PostAsJsonAsync("/api/auth/login", new { email = "stdin@example.test", password = "Stdin-Passw0rd-17", organization = code2 }), HttpStatusCode.OK);
+        // Without any source of a password: the usage, not a prompt or a default.
+        Assert.Equal(64, await ElectisSpace.Standalone.Commands.SeedAdminAsync([.. settings, "--org", "None", "--email", "none@example.test"]));
+    }
 }
