@@ -1,4 +1,5 @@
 using ElectisSpace.Core;
+using ElectisSpace.Core.Configuration;
 using ElectisSpace.Core.Auth;
 using ElectisSpace.Core.Common;
 using ElectisSpace.Core.Database;
@@ -31,7 +32,7 @@ public static class Commands
         // A password on the command line shows in `ps` and shell history: prefer standard input or the environment.
         if (!options.ContainsKey("password"))
         {
-            var fromEnv = Environment.GetEnvironmentVariable(name == "seed-admin" ? "ELECTIS_ADMIN_PASSWORD" : "ELECTIS_AIMS_PASSWORD");
+            var fromEnv = CommandEnvironment.Read(name == "seed-admin" ? CommandEnvironment.AdminPassword : CommandEnvironment.AimsPassword);
             var password = args.Contains(PasswordStdin) ? Console.In.ReadLine()?.TrimEnd('\r', '\n') : fromEnv;
             if (!string.IsNullOrEmpty(password)) options["password"] = password;
         }

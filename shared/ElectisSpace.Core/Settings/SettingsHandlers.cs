@@ -39,6 +39,7 @@ public static partial class SettingsHandlers
             aimsPatch.Remove("password");
         }
         aimsPatch?.Remove("passwordCipher");
+        aimsPatch?.Remove("passwordSet"); // read-only in GET's answer; a client sending the whole object back is not wrong
         CheckKeys(raw, typeof(OrganizationSettings), "");
         if (password is { Length: > 256 }) throw ApiException.Validation("aims.password is too long.", new FieldError("aims.password", "At most 256 characters."));
 
