@@ -9,6 +9,7 @@ using Npgsql;
 // Azure Functions isolated worker with ASP.NET Core integration: the same shared services and handlers as Standalone.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.UseMiddleware<ElectisSpace.Functions.HttpHardeningMiddleware>(); // security headers + envelope (issue 17)
 builder.Services.AddElectisSpace(builder.Configuration);
 
 var app = builder.Build();

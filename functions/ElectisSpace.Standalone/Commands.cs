@@ -1,4 +1,5 @@
 using ElectisSpace.Core;
+using ElectisSpace.Core.Configuration;
 using ElectisSpace.Core.Auth;
 using ElectisSpace.Core.Common;
 using ElectisSpace.Core.Database;
@@ -13,18 +14,28 @@ public static class Commands
 {
     /// <summary>seed-admin --org NAME [--code CODE] --email EMAIL --password PASSWORD: an organization and its first admin.</summary>
     public static Task<int> SeedAdminAsync(string[] args) => WithServicesAsync("seed-admin",
-        "seed-admin --org NAME [--code CODE] --email EMAIL --password PASSWORD", args, ["org", "email", "password"], async (services, o) =>
+        "seed-admin --org NAME [--code CODE] --email EMAIL (--password-stdin | ELECTIS_ADMIN_PASSWORD=... | --password PASSWORD)",
+        args, ["org", "email", "password"], async (services, o) =>
         {
             var created = await OrganizationSetup.CreateAsync(services.GetRequiredService<Db>(), services.GetRequiredService<Passwords>(),
                 o["org"], o.GetValueOrDefault("code"), o["email"], o["password"]);
             Console.WriteLine($"Created organization '{o["org"]}' (code {created.Code}, id {created.OrgId}) with admin {created.AdminEmail}.");
         });
 
+    private const string PasswordStdin = "--password-stdin";
+
     /// <summary>Runs a command with the server's services (same settings, migrated database); usage and failures as exit codes.</summary>
     private static async Task<int> WithServicesAsync(string name, string usage, string[] args, string[] required,
         Func<IServiceProvider, Dictionary<string, string>, Task> work)
     {
-        var options = ParseOptions(args);
+        var options = ParseOptions([.. args.Where(a => a != PasswordStdin)]);
+        // A password on the command line shows in `ps` and shell history: prefer standard input or the environment.
+        if (!options.ContainsKey("password"))
+        {
+            var fromEnv = CommandEnvironment.Read(name == "seed-admin" ? CommandEnvironment.AdminPassword : CommandEnvironment.AimsPassword);
+            var password = args.Contains(PasswordStdin) ? Console.In.ReadLine()?.TrimEnd('\r', '\n') : fromEnv;
+            if (!string.IsNullOrEmpty(password)) options["password"] = password;
+        }
         if (required.Any(r => !options.ContainsKey(r)))
         {
             await Console.Error.WriteLineAsync("usage: " + usage);
@@ -57,7 +68,7 @@ public static class Commands
     /// the organization's AIMS connection (without --base-url the server's Aims:DefaultBaseUrl is used).
     /// </summary>
     public static Task<int> SetAimsAsync(string[] args) => WithServicesAsync("set-aims",
-        "set-aims --org CODE --company COMPANY --store STORE --username USER --password PASSWORD [--base-url URL] [--cluster common|c1]",
+        "set-aims --org CODE --company COMPANY --store STORE --username USER (--password-stdin | ELECTIS_AIMS_PASSWORD=... | --password PASSWORD) [--base-url URL] [--cluster common|c1]",
         args, ["org", "company", "store", "username", "password"], async (services, o) =>
         {
             var cluster = o.GetValueOrDefault("cluster", "common") switch

@@ -32,7 +32,15 @@ public static class StandaloneHost
         var builder = WebApplication.CreateBuilder(args);
         builder.Services.AddElectisSpace(builder.Configuration);
         // Our own readers enforce 1 MiB (JSON) and 10 MiB (CSV) with the error envelope; Kestrel's cap sits just above.
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBody.MaxUploadBytes + 1024 * 1024);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = RequestBody.MaxUploadBytes + 1024 * 1024;
+            k.AddServerHeader = false; // "Server: Kestrel" tells an attacker what to try
+            // Long ids and query values must reach the handlers, which answer them with the envelope (404/400),
+            // instead of Kestrel's bare 414/431.
+            k.Limits.MaxRequestLineSize = 64 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
+        });
         var app = builder.Build();
         Configure(app);
         return app;
@@ -41,6 +49,7 @@ public static class StandaloneHost
     /// <summary>Maps the one route table under /api, plus envelopes for unknown routes and wrong methods.</summary>
     public static void Configure(WebApplication app)
     {
+        app.Use((ctx, next) => { SecurityHeaders.Apply(ctx); return next(ctx); });
         app.UseStatusCodePages(async ctx =>
         {
             var (code, message) = ctx.HttpContext.Response.StatusCode switch

@@ -62,13 +62,22 @@ export Aims__DefaultBaseUrl="$aims_url"
 export Api__ReferencePageEnabled=true
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 
+# Build quietly, but on failure show the compiler's errors and stop (a silent exit hides what to fix).
+build() {
+  local out
+  if ! out=$(dotnet build "$1" -v q -nologo 2>&1); then
+    echo "$out" | grep -E "error|Error" >&2 || echo "$out" >&2
+    echo "Build of $1 failed; fix the errors above and run again." >&2
+    exit 1
+  fi
+}
 echo "Building..."
-dotnet build functions/ElectisSpace.Standalone -v q -nologo >/dev/null
+build functions/ElectisSpace.Standalone
 # The AIMS emulator (tests/ElectisSpace.AimsEmulator) with its default seed: company DEMO, store 001, 20 labels.
 # To use a real AIMS instead: ELECTIS_AIMS_URL=https://eu.common.solumesl.com and set-aims with real credentials.
 aims_company="DEMO"; aims_store="001"; aims_user="aims@demo.local"; aims_password="Demo-Aims-2026"
 if [ -z "${ELECTIS_AIMS_URL:-}" ]; then
-  dotnet build tests/ElectisSpace.AimsEmulator -v q -nologo >/dev/null
+  build tests/ElectisSpace.AimsEmulator
   dotnet run --no-build --project tests/ElectisSpace.AimsEmulator -- --urls "$aims_url" \
     --company "$aims_company" --store "$aims_store" --username "$aims_user" --password "$aims_password" >"$local_dir/aims-emulator.log" 2>&1 &
   children+=($!)
@@ -77,13 +86,14 @@ else
   aims_line="$aims_url"
 fi
 
-seed_out=$(dotnet run --no-build --project functions/ElectisSpace.Standalone -- seed-admin \
-  --org "Demo Office" --code DEMO --email "$demo_email" --password "$demo_password" 2>&1) || {
+# Passwords go through the environment, not the command line (visible in ps).
+seed_out=$(ELECTIS_ADMIN_PASSWORD="$demo_password" dotnet run --no-build --project functions/ElectisSpace.Standalone -- seed-admin \
+  --org "Demo Office" --code DEMO --email "$demo_email" 2>&1) || {
   case "$seed_out" in *"already exists"*) ;; *) echo "$seed_out" >&2; exit 1 ;; esac
 }
 if [ -z "${ELECTIS_AIMS_URL:-}" ]; then
-  dotnet run --no-build --project functions/ElectisSpace.Standalone -- set-aims --org DEMO \
-    --company "$aims_company" --store "$aims_store" --username "$aims_user" --password "$aims_password" >/dev/null
+  ELECTIS_AIMS_PASSWORD="$aims_password" dotnet run --no-build --project functions/ElectisSpace.Standalone -- set-aims --org DEMO \
+    --company "$aims_company" --store "$aims_store" --username "$aims_user" >/dev/null
 fi
 
 cat <<MSG

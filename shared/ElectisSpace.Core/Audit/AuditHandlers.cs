@@ -95,7 +95,7 @@ public static class AuditHandlers
 
     private static void WriteRecord(CsvWriter csv, string?[] fields)
     {
-        foreach (var f in fields) csv.WriteField(f ?? "");
+        foreach (var f in fields) csv.WriteField(CsvCells.Safe(f));
         csv.EndRecord();
     }
 

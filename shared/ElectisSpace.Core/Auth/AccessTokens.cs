@@ -12,7 +12,10 @@ public abstract record TokenCheck
     public sealed record Invalid : TokenCheck;
 }
 
-/// <summary>Issues and validates the 15-minute HS256 access tokens (claims sub, org, role, email, jti).</summary>
+/// <summary>
+/// Issues and validates the 15-minute HS256 access tokens (claims sub, org, role, email, jti, and sid: the session,
+/// i.e. the refresh-token family, so <see cref="RequestAuthenticator"/> can refuse a token whose session has ended).
+/// </summary>
 public sealed class AccessTokens
 {
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = true };
@@ -40,9 +43,11 @@ public sealed class AccessTokens
         };
     }
 
+    public const string SessionClaim = "sid";
+
     public int LifetimeSeconds => (int)_settings.AccessTokenLifetime.TotalSeconds;
 
-    public string Issue(CurrentUser user)
+    public string Issue(CurrentUser user, Guid sessionId)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         return _handler.CreateToken(new SecurityTokenDescriptor
@@ -60,6 +65,7 @@ public sealed class AccessTokens
                 ["role"] = EnumNames.Name(user.Role),
                 [JwtRegisteredClaimNames.Email] = user.Email,
                 [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString(),
+                [SessionClaim] = sessionId.ToString(),
             },
         });
     }
@@ -72,9 +78,10 @@ public sealed class AccessTokens
         var c = result.ClaimsIdentity;
         if (!Guid.TryParse(c.FindFirst(JwtRegisteredClaimNames.Sub)?.Value, out var sub)
             || !Guid.TryParse(c.FindFirst("org")?.Value, out var org)
-            || !EnumNames.TryParse<Role>(c.FindFirst("role")?.Value ?? "", out var role))
+            || !EnumNames.TryParse<Role>(c.FindFirst("role")?.Value ?? "", out var role)
+            || !Guid.TryParse(c.FindFirst(SessionClaim)?.Value, out var sid))
             return new TokenCheck.Invalid();
-        return new TokenCheck.Valid(new CurrentUser(sub, org, role, c.FindFirst(JwtRegisteredClaimNames.Email)?.Value ?? ""));
+        return new TokenCheck.Valid(new CurrentUser(sub, org, role, c.FindFirst(JwtRegisteredClaimNames.Email)?.Value ?? "") { SessionId = sid });
     }
 
     // Lifetime is checked against the injected clock (not DateTime.UtcNow) so tests can move time.

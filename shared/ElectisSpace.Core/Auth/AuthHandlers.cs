@@ -76,8 +76,9 @@ public static class AuthHandlers
                     WHERE org_id = @OrgId AND id = @Id
                     """, new { u.OrgId, u.Id }, tx);
                 await AuditLog.WriteAsync(c, tx, who, AuditActions.Login, "user", u.Id);
-                var refresh = await tokens.IssueAsync(c, tx, u.OrgId, u.Id);
-                return ((ApiException?)null, await TokenResponseAsync(ctx, c, tx, u, refresh));
+                var session = Guid.NewGuid();
+                var refresh = await tokens.IssueAsync(c, tx, u.OrgId, u.Id, session);
+                return ((ApiException?)null, await TokenResponseAsync(ctx, c, tx, u, refresh, session));
             }
             // Wrong password: count it against every candidate account (normally exactly one).
             ApiException failure = ApiException.Unauthorized(InvalidCredentials);
@@ -129,7 +130,7 @@ public static class AuthHandlers
                 return (ApiException.Unauthorized("This account has been deactivated."), null);
             await tokens.MarkRotatedAsync(c, tx, stored);
             var next = await tokens.IssueAsync(c, tx, stored.OrgId, stored.UserId, stored.FamilyId);
-            return ((ApiException?)null, await TokenResponseAsync(ctx, c, tx, user, next));
+            return ((ApiException?)null, await TokenResponseAsync(ctx, c, tx, user, next, stored.FamilyId));
         }, ctx.Aborted);
         if (outcome is not null) throw outcome;
         SetRefreshCookie(ctx, response!.RefreshToken);
@@ -185,12 +186,12 @@ public static class AuthHandlers
             $"This account is locked after too many failed logins. Try again after {until:u}.",
             new { lockedUntil = until });
 
-    private static async Task<TokenResponse> TokenResponseAsync(RequestContext ctx, NpgsqlConnection c, NpgsqlTransaction tx, UserRow u, string refresh)
+    private static async Task<TokenResponse> TokenResponseAsync(RequestContext ctx, NpgsqlConnection c, NpgsqlTransaction tx, UserRow u, string refresh, Guid session)
     {
         var org = await c.QuerySingleAsync<OrganizationRef>(
             "SELECT id AS Id, name AS Name, code AS Code FROM organizations WHERE id = @OrgId", new { u.OrgId }, tx);
         var access = ctx.Service<AccessTokens>();
-        return new TokenResponse(access.Issue(u.AsCurrentUser()), refresh, access.LifetimeSeconds, "Bearer",
+        return new TokenResponse(access.Issue(u.AsCurrentUser(), session), refresh, access.LifetimeSeconds, "Bearer",
             new LoginUser(u.Id, u.Email, u.FirstName, u.LastName, u.RoleValue, org));
     }
 
@@ -199,6 +200,9 @@ public static class AuthHandlers
         if (ctx.Request.ContentLength is > 0 || ctx.Request.Headers.TransferEncoding.Count > 0)
         {
             var body = await ctx.ReadJsonAsync<RefreshRequest>();
+            // Ours are 43 characters; anything far longer is not a refresh token, and is said so rather than looked up.
+            if (body.RefreshToken is { Length: > 200 })
+                throw ApiException.Validation("refreshToken is not a refresh token.", new FieldError("refreshToken", "At most 200 characters."));
             if (!string.IsNullOrWhiteSpace(body.RefreshToken)) return body.RefreshToken.Trim();
         }
         return ctx.Request.Cookies.TryGetValue(RefreshCookie, out var cookie) && !string.IsNullOrWhiteSpace(cookie) ? cookie : null;

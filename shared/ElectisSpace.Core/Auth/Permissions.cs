@@ -15,7 +15,11 @@ public enum Permission
 }
 
 /// <summary>The signed-in user of a request, taken from a validated access token and checked against the database.</summary>
-public sealed record CurrentUser(Guid UserId, Guid OrgId, Role Role, string Email);
+public sealed record CurrentUser(Guid UserId, Guid OrgId, Role Role, string Email)
+{
+    /// <summary>The session (refresh-token family) the access token was issued for; ending the session ends the token.</summary>
+    public Guid SessionId { get; init; }
+}
 
 /// <summary>The permission matrix of the design (seed 000 + API reference), written once.</summary>
 public static class Permissions

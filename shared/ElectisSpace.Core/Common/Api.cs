@@ -48,6 +48,15 @@ public static class Api
         {
             return ApiResults.Error(new ApiException(e.StatusCode, ErrorCodes.Validation, "The request could not be read."));
         }
+        catch (Exception e) when (DbUnavailable.Matches(e))
+        {
+            // PostgreSQL is down, restarting or refusing connections, or a deadlock/serialization failure outlived the
+            // transaction helper's retries: not the client's fault and not a bug, so 503 with a hint when to retry.
+            ctx.Service<ILoggerFactory>().CreateLogger("ElectisSpace.Api")
+                .LogWarning(e, "Database unavailable on {Method} {Path}", req.Method, req.Path);
+            return ApiResults.Error(new ApiException(503, ErrorCodes.ServiceUnavailable,
+                "The database is unavailable or busy. Try again shortly.") { RetryAfterSeconds = DbUnavailable.RetryAfterSeconds });
+        }
         catch (Exception e) when (IsClientDisconnect(e, req))
         {
             return ApiResults.Error(new ApiException(499, "CLIENT_CLOSED_REQUEST", "The client closed the request."));

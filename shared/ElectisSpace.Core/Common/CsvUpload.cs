@@ -36,8 +36,12 @@ public sealed record CsvUpload(CsvTable Table, ImportMode Mode, bool ReplaceExis
             var body = await RequestBody.ReadBytesAsync(req, RequestBody.MaxUploadBytes + 64 * 1024, ct);
             req.Body = new MemoryStream(body);
             IFormCollection form;
+            // The body is already in memory: an IOException here is malformed framing (e.g. no closing boundary), not the network.
             try { form = await req.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = body.Length + 1 }, ct); }
-            catch (InvalidDataException) { throw ApiException.Validation("The multipart body is malformed."); }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                throw ApiException.Validation("The multipart body is malformed.", new FieldError("body", "Send multipart/form-data with a boundary and a closing boundary line."));
+            }
             var part = form.Files.GetFile("file") ?? throw ApiException.Validation("Attach the CSV as the multipart field 'file'.", new FieldError("file", "Required."));
             if (part.Length > RequestBody.MaxUploadBytes) throw ApiException.TooLarge(RequestBody.MaxUploadBytes);
             using var ms = new MemoryStream();
@@ -46,7 +50,12 @@ public sealed record CsvUpload(CsvTable Table, ImportMode Mode, bool ReplaceExis
             if (form["options"].ToString() is { Length: > 0 } optionsText)
             {
                 OptionsJson? options;
-                try { options = JsonSerializer.Deserialize<OptionsJson>(optionsText, Json.Options); }
+                try
+                {
+                    JsonText.Check(System.Text.Encoding.UTF8.GetBytes(optionsText));
+                    options = JsonSerializer.Deserialize<OptionsJson>(optionsText, Json.Options);
+                }
+                catch (ApiException e) { throw ApiException.Validation("options is not valid: " + e.Message, new FieldError("options", e.Message)); }
                 catch (JsonException) { throw ApiException.Validation("options must be JSON such as {\"replaceExisting\":true,\"mode\":\"partial\"}.", new FieldError("options", "Malformed JSON.")); }
                 mode ??= options?.Mode;
                 replace ??= options?.ReplaceExisting;
@@ -79,11 +88,20 @@ public sealed record CsvUpload(CsvTable Table, ImportMode Mode, bool ReplaceExis
             if (headers.Count == 0 || headers.All(h => h.Length == 0)) throw ApiException.Validation("The file is empty: a header row is required.");
             var dup = headers.Where(h => h.Length > 0).GroupBy(h => h, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
             if (dup is not null) throw ApiException.Validation($"The header has the column '{dup.Key}' twice.");
+            if (headers.FirstOrDefault(JsonText.HasControlCharacter) is { } badHeader)
+                throw ApiException.Validation("A header has a control character (such as NUL).", new FieldError("header", JsonText.ControlCharacterMessage));
             var records = new List<CsvRecord>();
             while (reader.Read())
             {
                 var fields = new string[reader.FieldCount];
-                for (var i = 0; i < fields.Length; i++) fields[i] = reader.GetString(i);
+                for (var i = 0; i < fields.Length; i++)
+                {
+                    fields[i] = reader.GetString(i);
+                    // Decided once for every import: PostgreSQL can't store NUL, and no field of ours accepts control characters.
+                    if (JsonText.HasControlCharacter(fields[i]))
+                        throw ApiException.InvalidRows($"Row {reader.RowNumber} has a control character (such as NUL); nothing was imported.",
+                            new ImportRowError((int)reader.RowNumber, (int)reader.LineNumber, i < headers.Count ? headers[i] : null, JsonText.ControlCharacterMessage));
+                }
                 records.Add(new CsvRecord((int)reader.RowNumber, (int)reader.LineNumber, fields));
             }
             return new CsvTable(headers, records);

@@ -3,14 +3,17 @@ namespace ElectisSpace.Core.Common;
 /// <summary>page/limit from the query string, validated; Offset for SQL.</summary>
 public sealed record PageRequest(int Page, int Limit)
 {
-    public int Offset => (Page - 1) * Limit;
+    /// <summary>Far beyond any real list; a higher page is a client bug, answered 400 rather than a pointless scan.</summary>
+    public const int MaxPage = 1_000_000;
+    // 64-bit: (page - 1) * limit overflows int long before MaxPage * 100 would.
+    public long Offset => (long)(Page - 1) * Limit;
 
     public static PageRequest From(HttpRequest req, int defaultLimit = 20, int maxLimit = 100)
     {
         var errors = new List<FieldError>();
         var page = Query.Int(req, "page", errors) ?? 1;
         var limit = Query.Int(req, "limit", errors) ?? defaultLimit;
-        if (page < 1) errors.Add(new("page", "page must be 1 or more."));
+        if (page is < 1 or > MaxPage) errors.Add(new("page", $"page must be between 1 and {MaxPage}."));
         if (limit < 1 || limit > maxLimit) errors.Add(new("limit", $"limit must be between 1 and {maxLimit}."));
         if (errors.Count > 0) throw ApiException.Validation(errors);
         return new PageRequest(page, limit);
@@ -20,9 +23,17 @@ public sealed record PageRequest(int Page, int Limit)
 /// <summary>Typed reads of query-string values; a malformed value is a VALIDATION_ERROR, never ignored.</summary>
 public static class Query
 {
-    public static string? String(HttpRequest req, string name, int maxLength = 200)
+    /// <summary>The raw value; control characters (NUL included) are refused here, once, for every query parameter.</summary>
+    private static string Raw(HttpRequest req, string name)
     {
         var v = req.Query[name].ToString();
+        if (JsonText.HasControlCharacter(v)) throw ApiException.Validation($"{name} has a control character.", new FieldError(name, JsonText.ControlCharacterMessage));
+        return v;
+    }
+
+    public static string? String(HttpRequest req, string name, int maxLength = 200)
+    {
+        var v = Raw(req, name);
         if (string.IsNullOrWhiteSpace(v)) return null;
         if (v.Length > maxLength) throw ApiException.Validation($"{name} is too long.", new FieldError(name, $"At most {maxLength} characters."));
         return v.Trim();
@@ -30,7 +41,7 @@ public static class Query
 
     public static int? Int(HttpRequest req, string name, List<FieldError> errors)
     {
-        var v = req.Query[name].ToString();
+        var v = Raw(req, name);
         if (string.IsNullOrEmpty(v)) return null;
         if (int.TryParse(v, out var i)) return i;
         errors.Add(new(name, $"{name} must be a whole number."));
@@ -39,7 +50,7 @@ public static class Query
 
     public static bool? Bool(HttpRequest req, string name)
     {
-        var v = req.Query[name].ToString();
+        var v = Raw(req, name);
         if (string.IsNullOrEmpty(v)) return null;
         if (bool.TryParse(v, out var b)) return b;
         throw ApiException.Validation($"{name} must be true or false.", new FieldError(name, "Expected true or false."));
@@ -47,7 +58,7 @@ public static class Query
 
     public static Guid? Guid(HttpRequest req, string name)
     {
-        var v = req.Query[name].ToString();
+        var v = Raw(req, name);
         if (string.IsNullOrEmpty(v)) return null;
         if (System.Guid.TryParse(v, out var g)) return g;
         throw ApiException.Validation($"{name} must be a UUID.", new FieldError(name, "Expected a UUID."));
@@ -55,7 +66,7 @@ public static class Query
 
     public static DateTimeOffset? Date(HttpRequest req, string name)
     {
-        var v = req.Query[name].ToString();
+        var v = Raw(req, name);
         if (string.IsNullOrEmpty(v)) return null;
         if (DateTimeOffset.TryParse(v, System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.AssumeUniversal, out var d)) return d;
@@ -65,7 +76,7 @@ public static class Query
     /// <summary>An enum value from its API (kebab-case) spelling; unknown values are a 400 listing the allowed ones.</summary>
     public static T? Enum<T>(HttpRequest req, string name) where T : struct, System.Enum
     {
-        var v = req.Query[name].ToString();
+        var v = Raw(req, name);
         if (string.IsNullOrEmpty(v)) return null;
         if (EnumNames.TryParse<T>(v, out var e)) return e;
         throw ApiException.Validation($"{name} has an unknown value.",
@@ -75,7 +86,7 @@ public static class Query
     /// <summary>sort=field or sort=-field, restricted to an allow-list mapped to SQL expressions.</summary>
     public static (string Key, bool Descending) Sort(HttpRequest req, IReadOnlyCollection<string> allowed, string fallback)
     {
-        var v = req.Query["sort"].ToString();
+        var v = Raw(req, "sort");
         if (string.IsNullOrEmpty(v)) return (fallback, false);
         var desc = v.StartsWith('-');
         var key = desc ? v[1..] : v;

@@ -23,9 +23,11 @@ public static class RequestBody
         }
         else if (!IsJson(req.ContentType))
             throw ApiException.Unsupported("Send the body as application/json.");
+        JsonText.Check(bytes);
         try
         {
-            var node = JsonNode.Parse(bytes) as JsonObject ?? throw ApiException.Validation("A JSON object is required.");
+            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = JsonText.MaxDepth }) as JsonObject
+                       ?? throw ApiException.Validation("A JSON object is required.");
             var keys = node.Select(p => p.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
             var body = node.Deserialize<T>(Json.Options) ?? throw ApiException.Validation("A JSON object is required.");
             return new JsonBody<T>(body, keys);

@@ -114,3 +114,14 @@ public sealed record ServerSettings(
         return bool.TryParse(raw, out var v) ? v : throw new InvalidOperationException($"Setting '{name}' must be true or false; got '{raw}'.");
     }
 }
+
+/// <summary>
+/// Secrets the command-line tools (seed-admin, set-aims) take from the environment instead of their command line, where
+/// `ps` and shell history would show them. Not server settings (the server never reads them), but read here, the one
+/// place that reads the process environment.
+/// </summary>
+public static class CommandEnvironment
+{
+    public const string AdminPassword = "ELECTIS_ADMIN_PASSWORD", AimsPassword = "ELECTIS_AIMS_PASSWORD";
+    public static string? Read(string name) => Environment.GetEnvironmentVariable(name);
+}

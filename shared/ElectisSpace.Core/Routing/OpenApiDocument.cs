@@ -184,7 +184,10 @@ public static partial class OpenApiDocument
         return route.Summary.Length > 0 ? $"{route.Summary}\n\n{who}" : who;
     }
 
-    /// <summary>The route's own codes plus the ones its authentication, permission, body and query imply; every route can fail with 500.</summary>
+    /// <summary>
+    /// The route's own codes plus the ones its authentication, permission, body and query imply; every route can fail
+    /// with 500, and with 503 + Retry-After while the database is unreachable (unless 503 is already its own answer).
+    /// </summary>
     public static IReadOnlyList<string> ErrorCodesOf(ApiRoute route)
     {
         var codes = new List<string>(route.Errors);
@@ -194,6 +197,7 @@ public static partial class OpenApiDocument
         if (route.Request is not null) codes.AddRange([ErrorCodes.Validation, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType]);
         if (route.RequestContentType is not null) codes.AddRange([ErrorCodes.Validation, ErrorCodes.PayloadTooLarge]);
         codes.Add(ErrorCodes.Internal);
+        if (!route.AlternateStatuses.Contains(503)) codes.Add(ErrorCodes.ServiceUnavailable);
         return [.. codes.Distinct().OrderBy(ErrorCodes.Status).ThenBy(c => c, StringComparer.Ordinal)];
     }
 

@@ -39,6 +39,8 @@ public static partial class SettingsHandlers
             aimsPatch.Remove("password");
         }
         aimsPatch?.Remove("passwordCipher");
+        aimsPatch?.Remove("passwordSet"); // read-only in GET's answer; a client sending the whole object back is not wrong
+        CheckKeys(raw, typeof(OrganizationSettings), "");
         if (password is { Length: > 256 }) throw ApiException.Validation("aims.password is too long.", new FieldError("aims.password", "At most 256 characters."));
 
         var orgId = ctx.User.OrgId;
@@ -77,6 +79,36 @@ public static partial class SettingsHandlers
             if (value is JsonObject po && target[key] is JsonObject to) { MergeInto(to, po); continue; }
             target[key] = value.DeepClone();
         }
+    }
+
+    /// <summary>
+    /// Every key of the patch must name a setting: a misspelt or unknown nested key (e.g. csv.spaces.colums) is a 400
+    /// naming it, not silently dropped. Walks the patch against the settings types as JSON sees them (camelCase);
+    /// dictionaries (fieldMappings, columns) take any key and their values are checked in turn.
+    /// </summary>
+    private static void CheckKeys(JsonObject patch, Type type, string path)
+    {
+        var info = Json.Options.GetTypeInfo(type);
+        if (info.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Dictionary)
+        {
+            var valueType = type.GetGenericArguments()[1];
+            foreach (var (key, value) in patch)
+                if (value is JsonObject o) CheckKeys(o, valueType, $"{path}{key}.");
+            return;
+        }
+        if (info.Kind != System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object) return;
+        var known = info.Properties.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        var errors = new List<FieldError>();
+        foreach (var (key, value) in patch)
+        {
+            if (!known.TryGetValue(key, out var prop))
+            {
+                if (path.Length > 0) errors.Add(new FieldError(path + key, "Not a setting. Allowed here: " + string.Join(", ", known.Keys)));
+                continue;
+            }
+            if (value is JsonObject o) CheckKeys(o, Nullable.GetUnderlyingType(prop.PropertyType) ?? prop.PropertyType, $"{path}{key}.");
+        }
+        if (errors.Count > 0) throw ApiException.Validation("Unknown settings.", [.. errors]);
     }
 
     private static void Validate(OrganizationSettings s)

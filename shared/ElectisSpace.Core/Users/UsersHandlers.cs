@@ -20,7 +20,8 @@ public sealed record UpdateUserRequest(
     [StringLength(100)] string? FirstName,
     [StringLength(100)] string? LastName,
     Role? Role,
-    bool? IsActive);
+    bool? IsActive,
+    [Description("The version you edited (or send If-Match); a stale one is 409.")] int? Version);
 public sealed record CreatedUserResponse(UserDto User, string? TemporaryPassword);
 
 /// <summary>/api/users: admin-only user management within the caller's organization, plus /users/me.</summary>
@@ -49,6 +50,7 @@ public static class UsersHandlers
         var userId = RequestContext.ParseId(id, "User");
         var user = await ctx.Service<Db>().ReadAsync(c => UsersRepository.GetAsync(c, ctx.User.OrgId, userId), ctx.Aborted)
                    ?? throw ApiException.NotFound("User");
+        Concurrency.SetETag(req, user.Version);
         return ApiResults.Ok(UserDto.From(user));
     });
 
@@ -82,11 +84,13 @@ public static class UsersHandlers
         new Validator().MaxLength("firstName", body.FirstName, 100).MaxLength("lastName", body.LastName, 100)
             .When(body is { FirstName: null, LastName: null, Role: null, IsActive: null }, "body", "Give at least one of firstName, lastName, role, isActive.")
             .ThrowIfInvalid();
+        var expected = Concurrency.ExpectedVersion(req, body.Version);
 
         var updated = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var activeAdmins = await UsersRepository.LockActiveAdminsAsync(c, tx, ctx.User.OrgId);
             var before = await UsersRepository.GetAsync(c, ctx.User.OrgId, userId, tx, forUpdate: true) ?? throw ApiException.NotFound("User");
+            Concurrency.Check(expected, before.Version, "This user");
             var demotes = body.Role is { } r && r != Role.Admin && before.RoleValue == Role.Admin;
             var deactivates = body.IsActive == false && before.IsActive;
             if (userId == ctx.User.UserId && (demotes || deactivates))
@@ -96,7 +100,8 @@ public static class UsersHandlers
 
             await c.ExecuteAsync("""
                 UPDATE users SET first_name = coalesce(@FirstName, first_name), last_name = coalesce(@LastName, last_name),
-                       role = coalesce(@Role, role), is_active = coalesce(@IsActive, is_active), updated_at = now()
+                       role = coalesce(@Role, role), is_active = coalesce(@IsActive, is_active), updated_at = now(),
+                       version = version + 1
                 WHERE org_id = @OrgId AND id = @Id
                 """, new { FirstName = body.FirstName?.Trim(), LastName = body.LastName?.Trim(),
                            Role = body.Role is { } role ? EnumNames.Name(role) : null, body.IsActive, ctx.User.OrgId, Id = userId }, tx);
@@ -106,6 +111,7 @@ public static class UsersHandlers
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Update, "user", userId, UserDto.From(before), UserDto.From(after));
             return after;
         }, ctx.Aborted);
+        Concurrency.SetETag(req, updated.Version);
         return ApiResults.Ok(UserDto.From(updated));
     });
 

@@ -18,6 +18,7 @@ public sealed class UserRow
     public DateTimeOffset? LockedUntil { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+    public int Version { get; init; }
 
     public Role RoleValue => EnumNames.Parse<Role>(Role);
     public CurrentUser AsCurrentUser() => new(Id, OrgId, RoleValue, Email);
@@ -25,17 +26,17 @@ public sealed class UserRow
 
 /// <summary>The user as the API shows it.</summary>
 public sealed record UserDto(Guid Id, string Email, string? FirstName, string? LastName, Role Role, bool IsActive,
-    DateTimeOffset? LastLogin, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    DateTimeOffset? LastLogin, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int Version)
 {
     public static UserDto From(UserRow u) =>
-        new(u.Id, u.Email, u.FirstName, u.LastName, u.RoleValue, u.IsActive, u.LastLoginAt, u.CreatedAt, u.UpdatedAt);
+        new(u.Id, u.Email, u.FirstName, u.LastName, u.RoleValue, u.IsActive, u.LastLoginAt, u.CreatedAt, u.UpdatedAt, u.Version);
 }
 
 public static class UsersRepository
 {
     private const string Columns = """
         id, org_id, email, password_hash, first_name, last_name, role, is_active, last_login_at,
-        failed_login_count, locked_until, created_at, updated_at
+        failed_login_count, locked_until, created_at, updated_at, version
         """;
 
     public static Task<UserRow?> GetAsync(NpgsqlConnection c, Guid orgId, Guid id, NpgsqlTransaction? tx = null, bool forUpdate = false) =>

@@ -28,7 +28,7 @@ public static class UsersRoutes
         Patch("users/{id}", "Users_Update", WithId(UsersHandlers.Update)) with
         {
             Tag = "Users", Permission = Permission.UsersManage, Request = typeof(UpdateUserRequest), Response = typeof(UserDto),
-            Errors = [ErrorCodes.Validation, ErrorCodes.NotFound, ErrorCodes.Business],
+            Errors = [ErrorCodes.Validation, ErrorCodes.NotFound, ErrorCodes.Conflict, ErrorCodes.Business],
             Summary = "Change names, role or active state; you cannot demote or deactivate yourself or the last admin.",
         },
         Delete("users/{id}", "Users_Delete", WithId(UsersHandlers.Delete)) with

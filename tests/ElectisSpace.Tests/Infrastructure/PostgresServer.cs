@@ -16,6 +16,9 @@ public sealed class PostgresServer : IAsyncDisposable
     private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
+    /// <summary>A server of its own, for tests that stop and restart PostgreSQL (the shared one must stay up for the rest).</summary>
+    public static Task<PostgresServer> StartDedicatedAsync() => StartAsync();
+
     private const string Template = "electis_template";
     private readonly string _dataDir;
     private readonly string _binDir;
@@ -60,9 +63,7 @@ public sealed class PostgresServer : IAsyncDisposable
         await RunPgAsync(asRoot, Path.Combine(binDir, "initdb"), $"-D {dataDir} -U postgres --auth=trust -E UTF8 --no-sync");
         var port = FreePort();
         var server = new PostgresServer(dataDir, binDir, port);
-        await RunPgAsync(asRoot, Path.Combine(binDir, "pg_ctl"),
-            $"-D {dataDir} -l {Path.Combine(root, "postgres.log")} -w -t 60 start " +
-            $"-o \"-F -p {port} -h 127.0.0.1 -k {root} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c log_line_prefix='%m [%p] db=%d '\"");
+        await server.StartServerAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopSync();
 
         await using (var conn = new NpgsqlConnection(server.ConnectionString("postgres")))
@@ -76,6 +77,21 @@ public sealed class PostgresServer : IAsyncDisposable
         NpgsqlConnection.ClearAllPools(); // a template must have no open connections when cloned
         return server;
     }
+
+    private Task StartServerAsync()
+    {
+        var root = Path.GetDirectoryName(_dataDir)!;
+        return RunPgAsync(Environment.UserName == "root", Path.Combine(_binDir, "pg_ctl"),
+            $"-D {_dataDir} -l {LogPath} -w -t 60 start " +
+            $"-o \"-F -p {Port} -h 127.0.0.1 -k {root} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c log_line_prefix='%m [%p] db=%d '\"");
+    }
+
+    /// <summary>Stops the server as an operator would (fast shutdown: sessions are terminated with 57P01).</summary>
+    public Task StopServerAsync() =>
+        RunPgAsync(Environment.UserName == "root", Path.Combine(_binDir, "pg_ctl"), $"-D {_dataDir} -m fast -w -t 60 stop");
+
+    /// <summary>Starts it again after <see cref="StopServerAsync"/>, on the same port and data.</summary>
+    public Task RestartServerAsync() => StartServerAsync();
 
     private void StopSync()
     {

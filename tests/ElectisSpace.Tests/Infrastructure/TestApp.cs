@@ -42,9 +42,12 @@ public class TestApp : IAsyncLifetime
         ["Security:SettingsEncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
     };
 
+    /// <summary>The PostgreSQL this app's database lives on: the shared one, unless a test class needs its own.</summary>
+    protected virtual Task<PostgresServer> ServerAsync() => PostgresServer.GetAsync();
+
     public virtual async Task InitializeAsync()
     {
-        var pg = await PostgresServer.GetAsync();
+        var pg = await ServerAsync();
         ConnectionString = await pg.CreateDatabaseAsync();
         var settings = DefaultSettings(ConnectionString);
         foreach (var (k, v) in ExtraSettings) settings[k] = v;
