@@ -56,13 +56,13 @@ public static class UsersFunctions
     public static Task<IResult> Me([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users/me")] HttpRequest req) => UsersHandlers.Me(req);
 
     [Function("Users_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users/{id}")] HttpRequest req, string id) => UsersHandlers.Get(req, id);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users/{id:guid}")] HttpRequest req, string id) => UsersHandlers.Get(req, id);
 
     [Function("Users_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "users/{id}")] HttpRequest req, string id) => UsersHandlers.Update(req, id);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "users/{id:guid}")] HttpRequest req, string id) => UsersHandlers.Update(req, id);
 
     [Function("Users_Delete")]
-    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "users/{id}")] HttpRequest req, string id) => UsersHandlers.Delete(req, id);
+    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "users/{id:guid}")] HttpRequest req, string id) => UsersHandlers.Delete(req, id);
 }
 
 public static class AuditFunctions
@@ -86,16 +86,16 @@ public static class SpacesFunctions
     public static Task<IResult> Import([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "spaces/import")] HttpRequest req) => SpacesHandlers.Import(req);
 
     [Function("Spaces_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "spaces/{id}")] HttpRequest req, string id) => SpacesHandlers.Get(req, id);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "spaces/{id:guid}")] HttpRequest req, string id) => SpacesHandlers.Get(req, id);
 
     [Function("Spaces_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "spaces/{id}")] HttpRequest req, string id) => SpacesHandlers.Update(req, id);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "spaces/{id:guid}")] HttpRequest req, string id) => SpacesHandlers.Update(req, id);
 
     [Function("Spaces_Delete")]
-    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "spaces/{id}")] HttpRequest req, string id) => SpacesHandlers.Delete(req, id);
+    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "spaces/{id:guid}")] HttpRequest req, string id) => SpacesHandlers.Delete(req, id);
 
     [Function("Spaces_AssignLabel")]
-    public static Task<IResult> AssignLabel([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "spaces/{id}/assign-label")] HttpRequest req, string id) => SpacesHandlers.AssignLabel(req, id);
+    public static Task<IResult> AssignLabel([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "spaces/{id:guid}/assign-label")] HttpRequest req, string id) => SpacesHandlers.AssignLabel(req, id);
 }
 
 public static class PeopleFunctions
@@ -110,19 +110,19 @@ public static class PeopleFunctions
     public static Task<IResult> Import([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/import")] HttpRequest req) => PeopleHandlers.Import(req);
 
     [Function("People_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/{id}")] HttpRequest req, string id) => PeopleHandlers.Get(req, id);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/{id:guid}")] HttpRequest req, string id) => PeopleHandlers.Get(req, id);
 
     [Function("People_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "people/{id}")] HttpRequest req, string id) => PeopleHandlers.Update(req, id);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "people/{id:guid}")] HttpRequest req, string id) => PeopleHandlers.Update(req, id);
 
     [Function("People_Delete")]
-    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/{id}")] HttpRequest req, string id) => PeopleHandlers.Delete(req, id);
+    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/{id:guid}")] HttpRequest req, string id) => PeopleHandlers.Delete(req, id);
 
     [Function("People_Assign")]
-    public static Task<IResult> Assign([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/{id}/assign")] HttpRequest req, string id) => PeopleHandlers.Assign(req, id);
+    public static Task<IResult> Assign([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/{id:guid}/assign")] HttpRequest req, string id) => PeopleHandlers.Assign(req, id);
 
     [Function("People_Unassign")]
-    public static Task<IResult> Unassign([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/{id}/unassign")] HttpRequest req, string id) => PeopleHandlers.Unassign(req, id);
+    public static Task<IResult> Unassign([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/{id:guid}/unassign")] HttpRequest req, string id) => PeopleHandlers.Unassign(req, id);
 }
 
 public static class PeopleListsFunctions
@@ -134,16 +134,16 @@ public static class PeopleListsFunctions
     public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/lists")] HttpRequest req) => PeopleListsHandlers.Create(req);
 
     [Function("PeopleLists_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/lists/{id}")] HttpRequest req, string id) => PeopleListsHandlers.Get(req, id);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/lists/{id:guid}")] HttpRequest req, string id) => PeopleListsHandlers.Get(req, id);
 
     [Function("PeopleLists_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "people/lists/{id}")] HttpRequest req, string id) => PeopleListsHandlers.Update(req, id);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "people/lists/{id:guid}")] HttpRequest req, string id) => PeopleListsHandlers.Update(req, id);
 
     [Function("PeopleLists_Delete")]
-    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/lists/{id}")] HttpRequest req, string id) => PeopleListsHandlers.Delete(req, id);
+    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/lists/{id:guid}")] HttpRequest req, string id) => PeopleListsHandlers.Delete(req, id);
 
     [Function("PeopleLists_Load")]
-    public static Task<IResult> Load([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/lists/{id}/load")] HttpRequest req, string id) => PeopleListsHandlers.Load(req, id);
+    public static Task<IResult> Load([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/lists/{id:guid}/load")] HttpRequest req, string id) => PeopleListsHandlers.Load(req, id);
 }
 
 public static class ConferenceFunctions
@@ -155,19 +155,19 @@ public static class ConferenceFunctions
     public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference")] HttpRequest req) => ConferenceHandlers.Create(req);
 
     [Function("Conference_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "conference/{id}")] HttpRequest req, string id) => ConferenceHandlers.Get(req, id);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "conference/{id:guid}")] HttpRequest req, string id) => ConferenceHandlers.Get(req, id);
 
     [Function("Conference_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "conference/{id}")] HttpRequest req, string id) => ConferenceHandlers.Update(req, id);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "conference/{id:guid}")] HttpRequest req, string id) => ConferenceHandlers.Update(req, id);
 
     [Function("Conference_Delete")]
-    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "conference/{id}")] HttpRequest req, string id) => ConferenceHandlers.Delete(req, id);
+    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "conference/{id:guid}")] HttpRequest req, string id) => ConferenceHandlers.Delete(req, id);
 
     [Function("Conference_Toggle")]
-    public static Task<IResult> Toggle([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference/{id}/toggle")] HttpRequest req, string id) => ConferenceHandlers.Toggle(req, id);
+    public static Task<IResult> Toggle([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference/{id:guid}/toggle")] HttpRequest req, string id) => ConferenceHandlers.Toggle(req, id);
 
     [Function("Conference_FlipPage")]
-    public static Task<IResult> FlipPage([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference/{id}/flip-page")] HttpRequest req, string id) => ConferenceHandlers.FlipPage(req, id);
+    public static Task<IResult> FlipPage([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference/{id:guid}/flip-page")] HttpRequest req, string id) => ConferenceHandlers.FlipPage(req, id);
 }
 
 public static class SettingsFunctions

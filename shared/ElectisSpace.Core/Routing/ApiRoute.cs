@@ -7,12 +7,21 @@ public sealed record QueryParam(string Name, string Type, string Description, st
 
 /// <summary>
 /// One route of the API. Pattern is relative to /api (the Functions default route prefix, also used by Standalone).
+/// Every route parameter carries a constraint (ids are {id:guid}): the Functions host does not rank literal segments
+/// above parameters (azure-functions-host#9876) and would hand GET users/me to users/{id}; a constraint the literal
+/// can't satisfy keeps every literal route reachable on both hosts.
 /// Name is the Azure Functions function name of the trigger serving the same route.
 /// The init-only properties describe the route for the OpenAPI document; tests check them against behaviour
 /// (the permission matrix test drives every route from its Permission).
 /// </summary>
-public sealed record ApiRoute(string Method, string Pattern, string Name, Func<HttpRequest, Task<IResult>> Handler)
+public sealed partial record ApiRoute(string Method, string Pattern, string Name, Func<HttpRequest, Task<IResult>> Handler)
 {
+    /// <summary>The path as documented in OpenAPI: under /api, constraints dropped ("/api/users/{id}").</summary>
+    public string DocumentPath => "/api/" + ConstraintRegex().Replace(Pattern, "{$1}");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{(\w+):[^}]+\}")]
+    private static partial System.Text.RegularExpressions.Regex ConstraintRegex();
+
     public string Summary { get; init; } = "";
     /// <summary>The capability folder, used as the OpenAPI tag.</summary>
     public string Tag { get; init; } = "";
