@@ -57,7 +57,7 @@ public static class StandaloneHost
         var api = app.MapGroup("/api");
         foreach (var route in ApiRoutes.All)
             // Cast to Func<…, Task<IResult>>: a bare lambda binds to RequestDelegate and the IResult would be dropped.
-            api.MapMethods(route.Pattern, [route.Method], (Func<HttpContext, Task<IResult>>)(ctx => route.Handler(ctx.Request)))
+            api.MapMethods(route.Pattern, [route.Method], (Func<HttpContext, Task<IResult>>)(ctx => ApiRoutes.Serve(route, ctx.Request)))
                 .WithName(route.Name).WithMetadata(route);
 
         // The API describes itself: the document is built once from the same route table (see OpenApiDocument).

@@ -19,13 +19,20 @@ public sealed partial record ApiRoute(string Method, string Pattern, string Name
     /// <summary>The path as documented in OpenAPI: under /api, constraints dropped ("/api/users/{id}").</summary>
     public string DocumentPath => "/api/" + ConstraintRegex().Replace(Pattern, "{$1}");
 
+    private static readonly object CurrentKey = new();
+
+    /// <summary>The route this request is being served under, or null when a handler was called outside any route.</summary>
+    public static ApiRoute? Current(HttpContext context) => context.Items.TryGetValue(CurrentKey, out var r) ? r as ApiRoute : null;
+
+    internal static void SetCurrent(HttpContext context, ApiRoute route) => context.Items[CurrentKey] = route;
+
     [System.Text.RegularExpressions.GeneratedRegex(@"\{(\w+):[^}]+\}")]
     private static partial System.Text.RegularExpressions.Regex ConstraintRegex();
 
     public string Summary { get; init; } = "";
     /// <summary>The capability folder, used as the OpenAPI tag.</summary>
     public string Tag { get; init; } = "";
-    /// <summary>Permission the handler demands; null with Auth = Bearer means any signed-in user.</summary>
+    /// <summary>Permission the pipeline demands (the one declaration); null with Auth = Bearer means any signed-in user.</summary>
     public Permission? Permission { get; init; }
     public RouteAuth Auth { get; init; } = RouteAuth.Bearer;
     /// <summary>JSON request body type, if any.</summary>
