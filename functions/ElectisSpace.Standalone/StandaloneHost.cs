@@ -41,6 +41,8 @@ public static class StandaloneHost
     /// <summary>Maps the one route table under /api, plus envelopes for unknown routes and wrong methods.</summary>
     public static void Configure(WebApplication app)
     {
+        // The client address from X-Forwarded-For, believed only from Network:TrustedProxies (none by default; see ClientAddress).
+        app.UseForwardedHeaders();
         app.UseStatusCodePages(async ctx =>
         {
             var (code, message) = ctx.HttpContext.Response.StatusCode switch

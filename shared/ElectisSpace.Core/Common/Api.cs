@@ -80,7 +80,8 @@ public sealed class RequestContext(HttpRequest request)
     }
     public bool HasUser => _user is not null;
 
-    public string? Ip => Request.HttpContext.Connection.RemoteIpAddress?.ToString();
+    /// <summary>The client's address: the peer, or the right-most untrusted X-Forwarded-For hop when the peer is a trusted proxy (see ClientAddress).</summary>
+    public string? Ip => Request.HttpContext.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
     public string? UserAgent => Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua[..Math.Min(ua.Length, 500)] : null;
 
     public Task<T> ReadJsonAsync<T>() where T : class => RequestBody.ReadJsonAsync<T>(Request, Aborted);
