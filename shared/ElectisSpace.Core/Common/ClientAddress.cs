@@ -25,6 +25,12 @@ public static class ClientAddress
 
     public static void Configure(ForwardedHeadersOptions options, IReadOnlyList<IPNetwork> trusted)
     {
+        // Empty known lists make the middleware believe every peer: with nobody to trust, read no forwarded header at all.
+        if (trusted.Count == 0)
+        {
+            options.ForwardedHeaders = ForwardedHeaders.None;
+            return;
+        }
         // Keep what the worker asked for (it also forwards Host) and make sure For and Proto are read.
         options.ForwardedHeaders |= ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
         options.ForwardLimit = null; // walk every trusted hop; the walk still stops at the first untrusted address
