@@ -65,7 +65,7 @@ public static class Route
     public static ApiRoute Patch(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("PATCH", p, n, h);
     public static ApiRoute Delete(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("DELETE", p, n, h);
 
-    /// <summary>Adapts an (HttpRequest, id) handler to read {id} from the route values (Kestrel fills them).</summary>
+    /// <summary>Adapts an (HttpRequest, id) handler to read {id} from the route values (both hosts route with the same templates and fill them).</summary>
     public static Func<HttpRequest, Task<IResult>> WithId(Func<HttpRequest, string?, Task<IResult>> h) =>
         req => h(req, req.RouteValues["id"]?.ToString());
 
