@@ -1,180 +1,176 @@
-using ElectisSpace.Core.Audit;
-using ElectisSpace.Core.Auth;
-using ElectisSpace.Core.Conference;
-using ElectisSpace.Core.Health;
-using ElectisSpace.Core.People;
-using ElectisSpace.Core.Settings;
-using ElectisSpace.Core.Spaces;
-using ElectisSpace.Core.Users;
+using ElectisSpace.Core.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
 namespace ElectisSpace.Functions;
 
-// One thin trigger per entry of ApiRoutes.All (a test checks parity). With ASP.NET Core integration the worker
-// executes the IResult a function returns against the HttpContext (FunctionsHttpProxyingMiddleware).
+// One thin trigger per entry of ApiRoutes.All, serving it by name: ApiRoutes.Serve hands the route to the pipeline, which
+// authenticates and authorizes from the route table alone (tests compare the built functions.metadata with the table and
+// call every trigger). Route values ({id}) reach the handler through HttpRequest.RouteValues: the worker routes the
+// proxied request with the same templates. With ASP.NET Core integration the worker executes the returned IResult
+// against the HttpContext (FunctionsHttpProxyingMiddleware).
 
 public static class HealthFunctions
 {
     [Function("Health_Live")]
-    public static Task<IResult> Live([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req) => HealthHandlers.Live(req);
+    public static Task<IResult> Live([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req) => ApiRoutes.Serve("Health_Live", req);
 
     [Function("Health_Ready")]
-    public static Task<IResult> Ready([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/ready")] HttpRequest req) => HealthHandlers.Ready(req);
+    public static Task<IResult> Ready([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/ready")] HttpRequest req) => ApiRoutes.Serve("Health_Ready", req);
 
     [Function("Health_Aims")]
-    public static Task<IResult> Aims([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/aims")] HttpRequest req) => HealthHandlers.Aims(req);
+    public static Task<IResult> Aims([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/aims")] HttpRequest req) => ApiRoutes.Serve("Health_Aims", req);
 
     [Function("Health_Detailed")]
-    public static Task<IResult> Detailed([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/detailed")] HttpRequest req) => HealthHandlers.Detailed(req);
+    public static Task<IResult> Detailed([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/detailed")] HttpRequest req) => ApiRoutes.Serve("Health_Detailed", req);
 }
 
 public static class AuthFunctions
 {
     [Function("Auth_Login")]
-    public static Task<IResult> Login([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/login")] HttpRequest req) => AuthHandlers.Login(req);
+    public static Task<IResult> Login([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/login")] HttpRequest req) => ApiRoutes.Serve("Auth_Login", req);
 
     [Function("Auth_Refresh")]
-    public static Task<IResult> Refresh([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/refresh")] HttpRequest req) => AuthHandlers.Refresh(req);
+    public static Task<IResult> Refresh([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/refresh")] HttpRequest req) => ApiRoutes.Serve("Auth_Refresh", req);
 
     [Function("Auth_Logout")]
-    public static Task<IResult> Logout([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/logout")] HttpRequest req) => AuthHandlers.Logout(req);
+    public static Task<IResult> Logout([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/logout")] HttpRequest req) => ApiRoutes.Serve("Auth_Logout", req);
 
     [Function("Auth_ChangePassword")]
-    public static Task<IResult> ChangePassword([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/change-password")] HttpRequest req) => AuthHandlers.ChangePassword(req);
+    public static Task<IResult> ChangePassword([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/change-password")] HttpRequest req) => ApiRoutes.Serve("Auth_ChangePassword", req);
 }
 
 public static class UsersFunctions
 {
     [Function("Users_List")]
-    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users")] HttpRequest req) => UsersHandlers.List(req);
+    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users")] HttpRequest req) => ApiRoutes.Serve("Users_List", req);
 
     [Function("Users_Create")]
-    public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "users")] HttpRequest req) => UsersHandlers.Create(req);
+    public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "users")] HttpRequest req) => ApiRoutes.Serve("Users_Create", req);
 
     [Function("Users_Me")]
-    public static Task<IResult> Me([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users/me")] HttpRequest req) => UsersHandlers.Me(req);
+    public static Task<IResult> Me([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users/me")] HttpRequest req) => ApiRoutes.Serve("Users_Me", req);
 
     [Function("Users_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users/{id}")] HttpRequest req, string id) => UsersHandlers.Get(req, id);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("Users_Get", req);
 
     [Function("Users_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "users/{id}")] HttpRequest req, string id) => UsersHandlers.Update(req, id);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "users/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("Users_Update", req);
 
     [Function("Users_Delete")]
-    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "users/{id}")] HttpRequest req, string id) => UsersHandlers.Delete(req, id);
+    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "users/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("Users_Delete", req);
 }
 
 public static class AuditFunctions
 {
     [Function("Audit_List")]
-    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest req) => AuditHandlers.List(req);
+    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest req) => ApiRoutes.Serve("Audit_List", req);
 
     [Function("Audit_Export")]
-    public static Task<IResult> Export([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit/export")] HttpRequest req) => AuditHandlers.Export(req);
+    public static Task<IResult> Export([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit/export")] HttpRequest req) => ApiRoutes.Serve("Audit_Export", req);
 }
 
 public static class SpacesFunctions
 {
     [Function("Spaces_List")]
-    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "spaces")] HttpRequest req) => SpacesHandlers.List(req);
+    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "spaces")] HttpRequest req) => ApiRoutes.Serve("Spaces_List", req);
 
     [Function("Spaces_Create")]
-    public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "spaces")] HttpRequest req) => SpacesHandlers.Create(req);
+    public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "spaces")] HttpRequest req) => ApiRoutes.Serve("Spaces_Create", req);
 
     [Function("Spaces_Import")]
-    public static Task<IResult> Import([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "spaces/import")] HttpRequest req) => SpacesHandlers.Import(req);
+    public static Task<IResult> Import([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "spaces/import")] HttpRequest req) => ApiRoutes.Serve("Spaces_Import", req);
 
     [Function("Spaces_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "spaces/{id}")] HttpRequest req, string id) => SpacesHandlers.Get(req, id);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "spaces/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("Spaces_Get", req);
 
     [Function("Spaces_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "spaces/{id}")] HttpRequest req, string id) => SpacesHandlers.Update(req, id);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "spaces/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("Spaces_Update", req);
 
     [Function("Spaces_Delete")]
-    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "spaces/{id}")] HttpRequest req, string id) => SpacesHandlers.Delete(req, id);
+    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "spaces/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("Spaces_Delete", req);
 
     [Function("Spaces_AssignLabel")]
-    public static Task<IResult> AssignLabel([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "spaces/{id}/assign-label")] HttpRequest req, string id) => SpacesHandlers.AssignLabel(req, id);
+    public static Task<IResult> AssignLabel([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "spaces/{id:guid}/assign-label")] HttpRequest req) => ApiRoutes.Serve("Spaces_AssignLabel", req);
 }
 
 public static class PeopleFunctions
 {
     [Function("People_List")]
-    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people")] HttpRequest req) => PeopleHandlers.List(req);
+    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people")] HttpRequest req) => ApiRoutes.Serve("People_List", req);
 
     [Function("People_Create")]
-    public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people")] HttpRequest req) => PeopleHandlers.Create(req);
+    public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people")] HttpRequest req) => ApiRoutes.Serve("People_Create", req);
 
     [Function("People_Import")]
-    public static Task<IResult> Import([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/import")] HttpRequest req) => PeopleHandlers.Import(req);
+    public static Task<IResult> Import([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/import")] HttpRequest req) => ApiRoutes.Serve("People_Import", req);
 
     [Function("People_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/{id}")] HttpRequest req, string id) => PeopleHandlers.Get(req, id);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("People_Get", req);
 
     [Function("People_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "people/{id}")] HttpRequest req, string id) => PeopleHandlers.Update(req, id);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "people/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("People_Update", req);
 
     [Function("People_Delete")]
-    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/{id}")] HttpRequest req, string id) => PeopleHandlers.Delete(req, id);
+    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("People_Delete", req);
 
     [Function("People_Assign")]
-    public static Task<IResult> Assign([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/{id}/assign")] HttpRequest req, string id) => PeopleHandlers.Assign(req, id);
+    public static Task<IResult> Assign([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/{id:guid}/assign")] HttpRequest req) => ApiRoutes.Serve("People_Assign", req);
 
     [Function("People_Unassign")]
-    public static Task<IResult> Unassign([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/{id}/unassign")] HttpRequest req, string id) => PeopleHandlers.Unassign(req, id);
+    public static Task<IResult> Unassign([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/{id:guid}/unassign")] HttpRequest req) => ApiRoutes.Serve("People_Unassign", req);
 }
 
 public static class PeopleListsFunctions
 {
     [Function("PeopleLists_List")]
-    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/lists")] HttpRequest req) => PeopleListsHandlers.List(req);
+    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/lists")] HttpRequest req) => ApiRoutes.Serve("PeopleLists_List", req);
 
     [Function("PeopleLists_Create")]
-    public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/lists")] HttpRequest req) => PeopleListsHandlers.Create(req);
+    public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/lists")] HttpRequest req) => ApiRoutes.Serve("PeopleLists_Create", req);
 
     [Function("PeopleLists_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/lists/{id}")] HttpRequest req, string id) => PeopleListsHandlers.Get(req, id);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/lists/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("PeopleLists_Get", req);
 
     [Function("PeopleLists_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "people/lists/{id}")] HttpRequest req, string id) => PeopleListsHandlers.Update(req, id);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "people/lists/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("PeopleLists_Update", req);
 
     [Function("PeopleLists_Delete")]
-    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/lists/{id}")] HttpRequest req, string id) => PeopleListsHandlers.Delete(req, id);
+    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "people/lists/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("PeopleLists_Delete", req);
 
     [Function("PeopleLists_Load")]
-    public static Task<IResult> Load([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/lists/{id}/load")] HttpRequest req, string id) => PeopleListsHandlers.Load(req, id);
+    public static Task<IResult> Load([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/lists/{id:guid}/load")] HttpRequest req) => ApiRoutes.Serve("PeopleLists_Load", req);
 }
 
 public static class ConferenceFunctions
 {
     [Function("Conference_List")]
-    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "conference")] HttpRequest req) => ConferenceHandlers.List(req);
+    public static Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "conference")] HttpRequest req) => ApiRoutes.Serve("Conference_List", req);
 
     [Function("Conference_Create")]
-    public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference")] HttpRequest req) => ConferenceHandlers.Create(req);
+    public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference")] HttpRequest req) => ApiRoutes.Serve("Conference_Create", req);
 
     [Function("Conference_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "conference/{id}")] HttpRequest req, string id) => ConferenceHandlers.Get(req, id);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "conference/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("Conference_Get", req);
 
     [Function("Conference_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "conference/{id}")] HttpRequest req, string id) => ConferenceHandlers.Update(req, id);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "conference/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("Conference_Update", req);
 
     [Function("Conference_Delete")]
-    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "conference/{id}")] HttpRequest req, string id) => ConferenceHandlers.Delete(req, id);
+    public static Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "conference/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("Conference_Delete", req);
 
     [Function("Conference_Toggle")]
-    public static Task<IResult> Toggle([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference/{id}/toggle")] HttpRequest req, string id) => ConferenceHandlers.Toggle(req, id);
+    public static Task<IResult> Toggle([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference/{id:guid}/toggle")] HttpRequest req) => ApiRoutes.Serve("Conference_Toggle", req);
 
     [Function("Conference_FlipPage")]
-    public static Task<IResult> FlipPage([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference/{id}/flip-page")] HttpRequest req, string id) => ConferenceHandlers.FlipPage(req, id);
+    public static Task<IResult> FlipPage([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "conference/{id:guid}/flip-page")] HttpRequest req) => ApiRoutes.Serve("Conference_FlipPage", req);
 }
 
 public static class SettingsFunctions
 {
     [Function("Settings_Get")]
-    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "settings")] HttpRequest req) => SettingsHandlers.Get(req);
+    public static Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "settings")] HttpRequest req) => ApiRoutes.Serve("Settings_Get", req);
 
     [Function("Settings_Update")]
-    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "settings")] HttpRequest req) => SettingsHandlers.Update(req);
+    public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "settings")] HttpRequest req) => ApiRoutes.Serve("Settings_Update", req);
 }

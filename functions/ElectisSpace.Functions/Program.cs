@@ -1,18 +1,10 @@
-using ElectisSpace.Core;
-using ElectisSpace.Core.Configuration;
-using ElectisSpace.Core.Database;
-using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.DependencyInjection;
+using ElectisSpace.Functions;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 
 // Azure Functions isolated worker with ASP.NET Core integration: the same shared services and handlers as Standalone.
-var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-builder.UseMiddleware<ElectisSpace.Functions.HttpHardeningMiddleware>(); // security headers + envelope (issue 17)
-builder.Services.AddElectisSpace(builder.Configuration);
-
-var app = builder.Build();
-if (app.Services.GetRequiredService<ServerSettings>().RunMigrations)
-    await MigrationRunner.RunAsync(app.Services.GetRequiredService<NpgsqlDataSource>());
+// Migrations are not a start-up step here (Database:RunMigrations defaults to false in this host): every scaled-out
+// instance would race them on a cold start. Operators run `dotnet run --project functions/ElectisSpace.Standalone -- migrate`
+// before deploying (see README).
+var app = FunctionsApp.CreateBuilder(args).Build();
+await FunctionsApp.MigrateIfEnabledAsync(app.Services);
 app.Run();

@@ -24,9 +24,22 @@ public static class Commands
 
     private const string PasswordStdin = "--password-stdin";
 
+    /// <summary>
+    /// migrate: applies the pending migrations and exits; 0 when the database is current, non-zero with a message when
+    /// it can't be. The deploy step for Azure, where Functions instances don't migrate at start (Database:RunMigrations
+    /// defaults to false there); this command migrates whatever that setting says.
+    /// </summary>
+    public static Task<int> MigrateAsync(string[] args) => WithServicesAsync("migrate", "migrate", args, [], async (services, _) =>
+    {
+        var applied = await MigrationRunner.RunAsync(services.GetRequiredService<Npgsql.NpgsqlDataSource>());
+        Console.WriteLine(applied.Count == 0
+            ? "The database is up to date; no migration to apply."
+            : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}.");
+    }, migrateFirst: false);
+
     /// <summary>Runs a command with the server's services (same settings, migrated database); usage and failures as exit codes.</summary>
     private static async Task<int> WithServicesAsync(string name, string usage, string[] args, string[] required,
-        Func<IServiceProvider, Dictionary<string, string>, Task> work)
+        Func<IServiceProvider, Dictionary<string, string>, Task> work, bool migrateFirst = true)
     {
         var options = ParseOptions([.. args.Where(a => a != PasswordStdin)]);
         // A password on the command line shows in `ps` and shell history: prefer standard input or the environment.
@@ -46,7 +59,7 @@ public static class Commands
             var builder = WebApplication.CreateBuilder([.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('='))]);
             builder.Services.AddElectisSpace(builder.Configuration);
             await using var app = builder.Build();
-            await StandaloneHost.MigrateAsync(app.Services);
+            if (migrateFirst) await StandaloneHost.MigrateAsync(app.Services);
             await work(app.Services, options);
             return 0;
         }
@@ -60,6 +73,12 @@ public static class Commands
         {
             await Console.Error.WriteLineAsync($"{name} failed: {e.Message}");
             return 2;
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            // Unreachable server, bad credentials, a failing migration: the database's own message says which.
+            await Console.Error.WriteLineAsync($"{name} failed: database error: {e.Message}");
+            return 3;
         }
     }
 

@@ -1,9 +1,11 @@
 using ElectisSpace.Standalone;
 
 // The Standalone host: the same shared handlers, served by Kestrel in one process.
-// `seed-admin` is the bootstrap command, `set-aims` points an organization at AIMS, `openapi` writes the API description; anything else starts the server.
+// `migrate` applies migrations and exits (the Azure deploy step), `seed-admin` is the bootstrap command, `set-aims` points
+// an organization at AIMS, `openapi` writes the API description; anything else starts the server (migrating first).
 return args.FirstOrDefault() switch
 {
+    "migrate" => await Commands.MigrateAsync(args[1..]),
     "seed-admin" => await Commands.SeedAdminAsync(args[1..]),
     "set-aims" => await Commands.SetAimsAsync(args[1..]),
     "openapi" => await Commands.WriteOpenApiAsync(args[1..]),

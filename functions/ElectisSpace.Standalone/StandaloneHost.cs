@@ -49,6 +49,8 @@ public static class StandaloneHost
     /// <summary>Maps the one route table under /api, plus envelopes for unknown routes and wrong methods.</summary>
     public static void Configure(WebApplication app)
     {
+        // The client address from X-Forwarded-For, believed only from Network:TrustedProxies (none by default; see ClientAddress).
+        app.UseForwardedHeaders();
         app.Use((ctx, next) => { SecurityHeaders.Apply(ctx); return next(ctx); });
         app.UseStatusCodePages(async ctx =>
         {
@@ -66,7 +68,7 @@ public static class StandaloneHost
         var api = app.MapGroup("/api");
         foreach (var route in ApiRoutes.All)
             // Cast to Func<…, Task<IResult>>: a bare lambda binds to RequestDelegate and the IResult would be dropped.
-            api.MapMethods(route.Pattern, [route.Method], (Func<HttpContext, Task<IResult>>)(ctx => route.Handler(ctx.Request)))
+            api.MapMethods(route.Pattern, [route.Method], (Func<HttpContext, Task<IResult>>)(ctx => ApiRoutes.Serve(route, ctx.Request)))
                 .WithName(route.Name).WithMetadata(route);
 
         // The API describes itself: the document is built once from the same route table (see OpenApiDocument).

@@ -1,5 +1,6 @@
 using ElectisSpace.Core.Aims;
 using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Common;
 using ElectisSpace.Core.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,9 +10,10 @@ namespace ElectisSpace.Core;
 /// <summary>The services both hosts register, from one call, so Functions and Standalone can't drift apart.</summary>
 public static class ServiceRegistration
 {
-    public static IServiceCollection AddElectisSpace(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="host">What differs by host (default Standalone): migrations at start, the Functions host's loopback proxy.</param>
+    public static IServiceCollection AddElectisSpace(this IServiceCollection services, IConfiguration configuration, HostProfile? host = null)
     {
-        var settings = ServerSettings.Load(configuration);
+        var settings = ServerSettings.Load(configuration, host);
         DefaultTypeMap.MatchNamesWithUnderscores = true;
 
         services.AddSingleton(settings);
@@ -27,6 +29,8 @@ public static class ServiceRegistration
         services.AddAimsClient(settings.Aims);
         services.AddSingleton<AimsConnections>();
         services.AddSingleton<ElectisSpace.Core.Health.IAimsAliveProbe, AimsAliveProbe>();
+        // PostConfigure: the Functions worker's ASP.NET Core integration configures these options too; ours must win.
+        services.PostConfigure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o => ClientAddress.Configure(o, settings.TrustedProxies));
         return services;
     }
 }

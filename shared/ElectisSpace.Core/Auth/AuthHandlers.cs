@@ -31,7 +31,7 @@ public static class AuthHandlers
     private static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
     private const string InvalidCredentials = "Invalid email or password.";
 
-    public static Task<IResult> Login(HttpRequest req) => Api.Public(req, async ctx =>
+    public static Task<IResult> Login(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<LoginRequest>();
         new Validator().Required("email", body.Email).Email("email", body.Email)
@@ -101,7 +101,7 @@ public static class AuthHandlers
         return ApiResults.Ok(response);
     });
 
-    public static Task<IResult> Refresh(HttpRequest req) => Api.Public(req, async ctx =>
+    public static Task<IResult> Refresh(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var token = await ReadRefreshTokenAsync(ctx);
         if (token is null)
@@ -138,7 +138,7 @@ public static class AuthHandlers
     });
 
     /// <summary>Ends the session of the presented refresh token (body or cookie) and clears the cookie. Idempotent.</summary>
-    public static Task<IResult> Logout(HttpRequest req) => Api.Public(req, async ctx =>
+    public static Task<IResult> Logout(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var token = await ReadRefreshTokenAsync(ctx);
         if (token is not null)
@@ -157,7 +157,7 @@ public static class AuthHandlers
         return ApiResults.NoContent();
     });
 
-    public static Task<IResult> ChangePassword(HttpRequest req) => Api.Authenticated(req, async ctx =>
+    public static Task<IResult> ChangePassword(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<ChangePasswordRequest>();
         new Validator().Required("currentPassword", body.CurrentPassword).Required("newPassword", body.NewPassword).ThrowIfInvalid();

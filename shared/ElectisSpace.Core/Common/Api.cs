@@ -1,4 +1,5 @@
 using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -11,28 +12,23 @@ namespace ElectisSpace.Core.Common;
 /// </summary>
 public static class Api
 {
-    /// <summary>Authenticated route: a valid access token and the permission are required.</summary>
-    public static Task<IResult> Run(HttpRequest req, Permission permission, Func<RequestContext, Task<IResult>> body) =>
-        Execute(req, permission, requireUser: true, body);
-
-    /// <summary>Route open to anyone (login, refresh, liveness).</summary>
-    public static Task<IResult> Public(HttpRequest req, Func<RequestContext, Task<IResult>> body) =>
-        Execute(req, null, requireUser: false, body);
-
-    /// <summary>Route for any signed-in user regardless of role (me, change-password, logout).</summary>
-    public static Task<IResult> Authenticated(HttpRequest req, Func<RequestContext, Task<IResult>> body) =>
-        Execute(req, null, requireUser: true, body);
-
-    private static async Task<IResult> Execute(HttpRequest req, Permission? permission, bool requireUser, Func<RequestContext, Task<IResult>> body)
+    /// <summary>
+    /// Runs a handler body under the route the host is serving (<see cref="ApiRoutes.Serve(ApiRoute, HttpRequest)"/>):
+    /// Bearer routes authenticate and demand the route's Permission, Public and RefreshToken routes run without an access
+    /// token. A body reached without a route is refused (500, logged): it never runs with an unchecked caller.
+    /// </summary>
+    public static async Task<IResult> Run(HttpRequest req, Func<RequestContext, Task<IResult>> body)
     {
         var ctx = new RequestContext(req);
         try
         {
-            if (requireUser)
+            var route = ApiRoute.Current(req.HttpContext)
+                ?? throw new InvalidOperationException($"{req.Method} {req.Path} reached a handler without a route (hosts serve routes through ApiRoutes.Serve): refused.");
+            if (route.Auth == RouteAuth.Bearer)
             {
                 var auth = ctx.Service<RequestAuthenticator>();
                 ctx.User = await auth.AuthenticateAsync(req, ctx.Aborted);
-                if (permission is { } p) Permissions.Demand(ctx.User, p);
+                if (route.Permission is { } p) Permissions.Demand(ctx.User, p);
             }
             return await body(ctx);
         }
@@ -93,7 +89,8 @@ public sealed class RequestContext(HttpRequest request)
     }
     public bool HasUser => _user is not null;
 
-    public string? Ip => Request.HttpContext.Connection.RemoteIpAddress?.ToString();
+    /// <summary>The client's address: the peer, or the right-most untrusted X-Forwarded-For hop when the peer is a trusted proxy (see ClientAddress).</summary>
+    public string? Ip => Request.HttpContext.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
     public string? UserAgent => Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua[..Math.Min(ua.Length, 500)] : null;
 
     public Task<T> ReadJsonAsync<T>() where T : class => RequestBody.ReadJsonAsync<T>(Request, Aborted);

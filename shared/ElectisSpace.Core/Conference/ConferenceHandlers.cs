@@ -61,7 +61,7 @@ public static partial class ConferenceHandlers
         ["syncStatus"] = "sync_status", ["createdAt"] = "created_at", ["updatedAt"] = "updated_at",
     };
 
-    public static Task<IResult> List(HttpRequest req) => Api.Run(req, Permission.ConferenceRead, async ctx =>
+    public static Task<IResult> List(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var page = PageRequest.From(req, defaultLimit: 50, maxLimit: 100);
         var search = Query.String(req, "search");
@@ -83,7 +83,7 @@ public static partial class ConferenceHandlers
         return ApiResults.Page(rows.Select(ConferenceRoomDto.From).ToList(), page, total);
     });
 
-    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, Permission.ConferenceRead, async ctx =>
+    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
         var row = await ctx.Service<Db>().ReadAsync(c => GetAsync(c, null, ctx.User.OrgId, roomId), ctx.Aborted)
@@ -92,7 +92,7 @@ public static partial class ConferenceHandlers
         return ApiResults.Ok(ConferenceRoomDto.From(row));
     });
 
-    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, Permission.ConferenceWrite, async ctx =>
+    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<CreateConferenceRoomRequest>();
         new Validator().Required("externalId", body.ExternalId).ExternalId("externalId", body.ExternalId?.Trim())
@@ -115,7 +115,7 @@ public static partial class ConferenceHandlers
         return ApiResults.Created(ConferenceRoomDto.From(row));
     });
 
-    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, Permission.ConferenceWrite, async ctx =>
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
         var patch = await ctx.ReadPatchAsync<UpdateConferenceRoomRequest>();
@@ -145,7 +145,7 @@ public static partial class ConferenceHandlers
         return ApiResults.Ok(ConferenceRoomDto.From(row));
     });
 
-    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, Permission.ConferenceWrite, async ctx =>
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
         await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
@@ -161,7 +161,7 @@ public static partial class ConferenceHandlers
     });
 
     /// <summary>Meeting on (with optional details) or off (details cleared); the label follows to page 2 or 1.</summary>
-    public static Task<IResult> Toggle(HttpRequest req, string? id) => Api.Run(req, Permission.ConferenceWrite, async ctx =>
+    public static Task<IResult> Toggle(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
         var body = await ctx.ReadOptionalJsonAsync<ToggleMeetingRequest>();
@@ -203,7 +203,7 @@ public static partial class ConferenceHandlers
         return ApiResults.Ok(ConferenceRoomDto.From(row));
     });
 
-    public static Task<IResult> FlipPage(HttpRequest req, string? id) => Api.Run(req, Permission.ConferenceWrite, async ctx =>
+    public static Task<IResult> FlipPage(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
         var body = await ctx.ReadOptionalJsonAsync<FlipPageRequest>();

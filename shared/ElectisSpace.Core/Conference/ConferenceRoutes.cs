@@ -22,23 +22,23 @@ public static class ConferenceRoutes
             Tag = "Conference", Permission = Permission.ConferenceWrite, Request = typeof(CreateConferenceRoomRequest), Response = typeof(ConferenceRoomDto),
             SuccessStatus = 201, Errors = [ErrorCodes.Validation, ErrorCodes.Conflict], Summary = "Create a conference room.",
         },
-        Get("conference/{id}", "Conference_Get", WithId(ConferenceHandlers.Get)) with
+        Get("conference/{id:guid}", "Conference_Get", WithId(ConferenceHandlers.Get)) with
             { Tag = "Conference", Permission = Permission.ConferenceRead, Response = typeof(ConferenceRoomDto), Errors = [ErrorCodes.NotFound], Summary = "One room." },
-        Patch("conference/{id}", "Conference_Update", WithId(ConferenceHandlers.Update)) with
+        Patch("conference/{id:guid}", "Conference_Update", WithId(ConferenceHandlers.Update)) with
         {
             Tag = "Conference", Permission = Permission.ConferenceWrite, Request = typeof(UpdateConferenceRoomRequest), Response = typeof(ConferenceRoomDto),
             Errors = [ErrorCodes.Validation, ErrorCodes.NotFound, ErrorCodes.Conflict],
             Summary = "Rename or relabel. Send If-Match: \"<version>\" (or version) to refuse stale edits with 409.",
         },
-        Delete("conference/{id}", "Conference_Delete", WithId(ConferenceHandlers.Delete)) with
+        Delete("conference/{id:guid}", "Conference_Delete", WithId(ConferenceHandlers.Delete)) with
             { Tag = "Conference", Permission = Permission.ConferenceWrite, SuccessStatus = 204, Errors = [ErrorCodes.NotFound], Summary = "Delete a room." },
-        Post("conference/{id}/toggle", "Conference_Toggle", WithId(ConferenceHandlers.Toggle)) with
+        Post("conference/{id:guid}/toggle", "Conference_Toggle", WithId(ConferenceHandlers.Toggle)) with
         {
             Tag = "Conference", Permission = Permission.ConferenceWrite, Request = typeof(ToggleMeetingRequest), Response = typeof(ConferenceRoomDto),
             Errors = [ErrorCodes.Validation, ErrorCodes.NotFound],
             Summary = "Switch the meeting on (optional details) or off (details cleared); the label page follows.",
         },
-        Post("conference/{id}/flip-page", "Conference_FlipPage", WithId(ConferenceHandlers.FlipPage)) with
+        Post("conference/{id:guid}/flip-page", "Conference_FlipPage", WithId(ConferenceHandlers.FlipPage)) with
         {
             Tag = "Conference", Permission = Permission.ConferenceWrite, Request = typeof(FlipPageRequest), Response = typeof(ConferenceRoomDto),
             Errors = [ErrorCodes.Validation, ErrorCodes.NotFound, ErrorCodes.Business],

@@ -1,4 +1,5 @@
 using ElectisSpace.Core.Aims;
+using ElectisSpace.Core.Common;
 using ElectisSpace.Core.Settings;
 using Microsoft.Extensions.Configuration;
 
@@ -28,6 +29,7 @@ public static class SettingNames
     public const string ApiReferencePageEnabled = "Api:ReferencePageEnabled";
     public const string RateLimitLoginPerMinute = "RateLimits:LoginPerMinute";
     public const string RateLimitRefreshPerMinute = "RateLimits:RefreshPerMinute";
+    public const string NetworkTrustedProxies = "Network:TrustedProxies";
 
     /// <summary>Read by the Azure Functions host itself, not by our code; the sample must still carry them.</summary>
     public static readonly string[] FunctionsHost = ["AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME"];
@@ -35,6 +37,17 @@ public static class SettingNames
     public static IReadOnlyList<string> All { get; } = typeof(SettingNames)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
         .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToList();
+}
+
+/// <summary>
+/// What differs between the two hosts by design, not by setting. Functions: migrations are an operator step (`migrate`),
+/// not a cold start of every scaled-out instance, and the worker is reached only through the Functions host's proxy on
+/// loopback. Standalone: migrates at start and faces its clients (or an operator-configured proxy) directly.
+/// </summary>
+public sealed record HostProfile(bool RunMigrationsByDefault, bool BehindLoopbackProxy)
+{
+    public static readonly HostProfile Standalone = new(RunMigrationsByDefault: true, BehindLoopbackProxy: false);
+    public static readonly HostProfile Functions = new(RunMigrationsByDefault: false, BehindLoopbackProxy: true);
 }
 
 /// <summary>The settings, read and checked once at start-up. A missing required setting stops start-up naming it.</summary>
@@ -50,10 +63,12 @@ public sealed record ServerSettings(
     AimsOptions Aims,
     bool ApiReferencePageEnabled,
     int LoginPerMinute,
-    int RefreshPerMinute)
+    int RefreshPerMinute,
+    IReadOnlyList<System.Net.IPNetwork> TrustedProxies)
 {
-    public static ServerSettings Load(IConfiguration config)
+    public static ServerSettings Load(IConfiguration config, HostProfile? host = null)
     {
+        host ??= HostProfile.Standalone;
         var jwtKey = System.Text.Encoding.UTF8.GetBytes(Required(config, SettingNames.JwtSigningKey));
         if (jwtKey.Length < 32)
             throw new InvalidOperationException($"Setting '{SettingNames.JwtSigningKey}' must be at least 32 bytes long (HS256).");
@@ -67,7 +82,7 @@ public sealed record ServerSettings(
 
         return new ServerSettings(
             Required(config, SettingNames.DatabaseConnectionString),
-            Bool(config, SettingNames.DatabaseRunMigrations, true),
+            Bool(config, SettingNames.DatabaseRunMigrations, host.RunMigrationsByDefault),
             jwtKey,
             config[SettingNames.JwtIssuer] is { Length: > 0 } iss ? iss : "electisspace",
             config[SettingNames.JwtAudience] is { Length: > 0 } aud ? aud : "electisspace-clients",
@@ -90,7 +105,19 @@ public sealed record ServerSettings(
             },
             Bool(config, SettingNames.ApiReferencePageEnabled, false),
             Int(config, SettingNames.RateLimitLoginPerMinute, 5, 1, 100_000),
-            Int(config, SettingNames.RateLimitRefreshPerMinute, 10, 1, 100_000));
+            Int(config, SettingNames.RateLimitRefreshPerMinute, 10, 1, 100_000),
+            [.. host.BehindLoopbackProxy ? ClientAddress.Loopback : [], .. Networks(config, SettingNames.NetworkTrustedProxies)]);
+    }
+
+    /// <summary>Comma-separated addresses or CIDR ranges ("10.0.0.5, 10.1.0.0/16").</summary>
+    private static IEnumerable<System.Net.IPNetwork> Networks(IConfiguration config, string name)
+    {
+        foreach (var item in (config[name] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (System.Net.IPNetwork.TryParse(item, out var network)) yield return network;
+            else if (System.Net.IPAddress.TryParse(item, out var ip)) yield return new System.Net.IPNetwork(ip, ip.GetAddressBytes().Length * 8);
+            else throw new InvalidOperationException($"Setting '{name}' must list IP addresses or CIDR ranges separated by commas; got '{item}'.");
+        }
     }
 
     private static string Required(IConfiguration config, string name) =>

@@ -33,10 +33,10 @@ public static class HealthHandlers
     private static readonly string Version =
         typeof(HealthHandlers).Assembly.GetName().Version?.ToString() ?? "0.0.0";
 
-    public static Task<IResult> Live(HttpRequest req) => Api.Public(req, _ =>
+    public static Task<IResult> Live(HttpRequest req) => Api.Run(req, _ =>
         Task.FromResult(ApiResults.Ok(new LiveResponse("ok", DateTimeOffset.UtcNow))));
 
-    public static Task<IResult> Ready(HttpRequest req) => Api.Public(req, async ctx =>
+    public static Task<IResult> Ready(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var database = CheckDatabaseAsync(ctx);
         var aims = CheckAimsAsync(ctx);
@@ -46,14 +46,14 @@ public static class HealthHandlers
         return Results.Json(body, Json.Options, statusCode: ok ? 200 : 503);
     });
 
-    public static Task<IResult> Aims(HttpRequest req) => Api.Public(req, async ctx =>
+    public static Task<IResult> Aims(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var r = await ctx.Service<IAimsAliveProbe>().CheckAsync(ctx.Aborted);
         return Results.Json(new AimsAliveResponse(r.Status, r.CheckedAt, r.LatencyMs, r.Error), Json.Options,
             statusCode: r.Status == "error" ? 503 : 200);
     });
 
-    public static Task<IResult> Detailed(HttpRequest req) => Api.Run(req, Permission.HealthDetailed, async ctx =>
+    public static Task<IResult> Detailed(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var database = await CheckDatabaseAsync(ctx);
         var (connections, queue) = database.Status == "ok"

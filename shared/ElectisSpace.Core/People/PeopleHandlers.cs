@@ -16,7 +16,7 @@ public static class PeopleHandlers
 
     private const string Entity = "person";
 
-    public static Task<IResult> List(HttpRequest req) => Api.Run(req, Permission.PeopleRead, async ctx =>
+    public static Task<IResult> List(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var page = PageRequest.From(req, defaultLimit: 50, maxLimit: 100);
         var filter = new PeopleFilter(Query.String(req, "search"), Query.Bool(req, "assigned"), Query.Guid(req, "listId"),
@@ -25,7 +25,7 @@ public static class PeopleHandlers
         return ApiResults.Page(rows.Select(PersonDto.From).ToList(), page, total);
     });
 
-    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleRead, async ctx =>
+    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
         var row = await ctx.Service<Db>().ReadAsync(c => PeopleRepository.GetAsync(c, ctx.User.OrgId, personId), ctx.Aborted)
@@ -34,7 +34,7 @@ public static class PeopleHandlers
         return ApiResults.Ok(PersonDto.From(row));
     });
 
-    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<CreatePersonRequest>();
         var v = new Validator().MaxLength("externalId", body.ExternalId?.Trim(), 64);
@@ -57,7 +57,7 @@ public static class PeopleHandlers
         return ApiResults.Created(PersonDto.From(created));
     });
 
-    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
         var patch = await ctx.ReadPatchAsync<UpdatePersonRequest>();
@@ -89,7 +89,7 @@ public static class PeopleHandlers
         return ApiResults.Ok(PersonDto.From(after));
     });
 
-    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
         await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
@@ -106,7 +106,7 @@ public static class PeopleHandlers
         return ApiResults.NoContent();
     });
 
-    public static Task<IResult> Assign(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    public static Task<IResult> Assign(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
         var body = await ctx.ReadJsonAsync<AssignPersonRequest>();
@@ -124,7 +124,7 @@ public static class PeopleHandlers
         return ApiResults.Ok(PersonDto.From(after));
     });
 
-    public static Task<IResult> Unassign(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    public static Task<IResult> Unassign(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
         var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>

@@ -41,7 +41,7 @@ public static class PeopleListsHandlers
         FROM people_lists l
         """;
 
-    public static Task<IResult> List(HttpRequest req) => Api.Run(req, Permission.PeopleRead, async ctx =>
+    public static Task<IResult> List(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var page = PageRequest.From(req, defaultLimit: 50, maxLimit: 100);
         var search = Query.String(req, "search");
@@ -57,7 +57,7 @@ public static class PeopleListsHandlers
         return ApiResults.Page(rows.Select(r => ToDto(r, null)).ToList(), page, total);
     });
 
-    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleRead, async ctx =>
+    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var listId = RequestContext.ParseId(id, "People list");
         var dto = await ctx.Service<Db>().ReadAsync(c => LoadDtoAsync(c, null, ctx.User.OrgId, listId), ctx.Aborted)
@@ -66,7 +66,7 @@ public static class PeopleListsHandlers
         return ApiResults.Ok(dto);
     });
 
-    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<CreatePeopleListRequest>();
         new Validator().Required("name", body.Name).MaxLength("name", body.Name?.Trim(), 100)
@@ -85,7 +85,7 @@ public static class PeopleListsHandlers
         return ApiResults.Created(dto);
     });
 
-    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var listId = RequestContext.ParseId(id, "People list");
         var body = await ctx.ReadJsonAsync<UpdatePeopleListRequest>();
@@ -116,7 +116,7 @@ public static class PeopleListsHandlers
         return ApiResults.Ok(dto);
     });
 
-    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var listId = RequestContext.ParseId(id, "People list");
         var orgId = ctx.User.OrgId;
@@ -134,7 +134,7 @@ public static class PeopleListsHandlers
     /// else is unassigned. Entries whose person or space is gone (or whose space another entry took) are reported, not fatal.
     /// Only people whose place actually changes are written and queued, so loading the same list twice is a no-op.
     /// </summary>
-    public static Task<IResult> Load(HttpRequest req, string? id) => Api.Run(req, Permission.PeopleWrite, async ctx =>
+    public static Task<IResult> Load(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var listId = RequestContext.ParseId(id, "People list");
         var orgId = ctx.User.OrgId;

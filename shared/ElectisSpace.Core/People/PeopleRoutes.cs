@@ -42,37 +42,37 @@ public static class PeopleRoutes
             SuccessStatus = 201, Errors = [ErrorCodes.Validation, ErrorCodes.Conflict],
             Summary = "Save the current assignments of the given people (all people when peopleIds is omitted).",
         },
-        Get("people/lists/{id}", "PeopleLists_Get", WithId(PeopleListsHandlers.Get)) with
+        Get("people/lists/{id:guid}", "PeopleLists_Get", WithId(PeopleListsHandlers.Get)) with
             { Tag = "People lists", Permission = Permission.PeopleRead, Response = typeof(PeopleListDto), Errors = [ErrorCodes.NotFound], Summary = "One list with its entries." },
-        Patch("people/lists/{id}", "PeopleLists_Update", WithId(PeopleListsHandlers.Update)) with
+        Patch("people/lists/{id:guid}", "PeopleLists_Update", WithId(PeopleListsHandlers.Update)) with
         {
             Tag = "People lists", Permission = Permission.PeopleWrite, Request = typeof(UpdatePeopleListRequest), Response = typeof(PeopleListDto),
             Errors = [ErrorCodes.Validation, ErrorCodes.NotFound, ErrorCodes.Conflict], Summary = "Rename, or re-snapshot with peopleIds.",
         },
-        Delete("people/lists/{id}", "PeopleLists_Delete", WithId(PeopleListsHandlers.Delete)) with
+        Delete("people/lists/{id:guid}", "PeopleLists_Delete", WithId(PeopleListsHandlers.Delete)) with
             { Tag = "People lists", Permission = Permission.PeopleWrite, SuccessStatus = 204, Errors = [ErrorCodes.NotFound], Summary = "Delete a list." },
-        Post("people/lists/{id}/load", "PeopleLists_Load", WithId(PeopleListsHandlers.Load)) with
+        Post("people/lists/{id:guid}/load", "PeopleLists_Load", WithId(PeopleListsHandlers.Load)) with
         {
             Tag = "People lists", Permission = Permission.PeopleWrite, Response = typeof(PeopleListLoadResult), Errors = [ErrorCodes.NotFound],
             Summary = "Make the list's assignments current (everyone else is unassigned); stale entries are reported.",
         },
-        Get("people/{id}", "People_Get", WithId(PeopleHandlers.Get)) with
+        Get("people/{id:guid}", "People_Get", WithId(PeopleHandlers.Get)) with
             { Tag = "People", Permission = Permission.PeopleRead, Response = typeof(PersonDto), Errors = [ErrorCodes.NotFound], Summary = "One person." },
-        Patch("people/{id}", "People_Update", WithId(PeopleHandlers.Update)) with
+        Patch("people/{id:guid}", "People_Update", WithId(PeopleHandlers.Update)) with
         {
             Tag = "People", Permission = Permission.PeopleWrite, Request = typeof(UpdatePersonRequest), Response = typeof(PersonDto),
             Errors = [ErrorCodes.Validation, ErrorCodes.NotFound, ErrorCodes.Conflict],
             Summary = "Change externalId or data (merged). Send If-Match: \"<version>\" (or version) to refuse stale edits with 409.",
         },
-        Delete("people/{id}", "People_Delete", WithId(PeopleHandlers.Delete)) with
+        Delete("people/{id:guid}", "People_Delete", WithId(PeopleHandlers.Delete)) with
             { Tag = "People", Permission = Permission.PeopleWrite, SuccessStatus = 204, Errors = [ErrorCodes.NotFound], Summary = "Delete a person." },
-        Post("people/{id}/assign", "People_Assign", WithId(PeopleHandlers.Assign)) with
+        Post("people/{id:guid}/assign", "People_Assign", WithId(PeopleHandlers.Assign)) with
         {
             Tag = "People", Permission = Permission.PeopleWrite, Request = typeof(AssignPersonRequest), Response = typeof(PersonDto),
             Errors = [ErrorCodes.Validation, ErrorCodes.NotFound, ErrorCodes.Conflict],
             Summary = "Seat the person in a space (409 if someone else sits there); their POOL id is released.",
         },
-        Delete("people/{id}/unassign", "People_Unassign", WithId(PeopleHandlers.Unassign)) with
+        Delete("people/{id:guid}/unassign", "People_Unassign", WithId(PeopleHandlers.Unassign)) with
         {
             Tag = "People", Permission = Permission.PeopleWrite, Response = typeof(PersonDto), Errors = [ErrorCodes.NotFound, ErrorCodes.Business],
             Summary = "Take the person out of their space; they get a POOL id back.",

@@ -7,16 +7,32 @@ public sealed record QueryParam(string Name, string Type, string Description, st
 
 /// <summary>
 /// One route of the API. Pattern is relative to /api (the Functions default route prefix, also used by Standalone).
+/// Every route parameter carries a constraint (ids are {id:guid}): the Functions host does not rank literal segments
+/// above parameters (azure-functions-host#9876) and would hand GET users/me to users/{id}; a constraint the literal
+/// can't satisfy keeps every literal route reachable on both hosts.
 /// Name is the Azure Functions function name of the trigger serving the same route.
 /// The init-only properties describe the route for the OpenAPI document; tests check them against behaviour
 /// (the permission matrix test drives every route from its Permission).
 /// </summary>
-public sealed record ApiRoute(string Method, string Pattern, string Name, Func<HttpRequest, Task<IResult>> Handler)
+public sealed partial record ApiRoute(string Method, string Pattern, string Name, Func<HttpRequest, Task<IResult>> Handler)
 {
+    /// <summary>The path as documented in OpenAPI: under /api, constraints dropped ("/api/users/{id}").</summary>
+    public string DocumentPath => "/api/" + ConstraintRegex().Replace(Pattern, "{$1}");
+
+    private static readonly object CurrentKey = new();
+
+    /// <summary>The route this request is being served under, or null when a handler was called outside any route.</summary>
+    public static ApiRoute? Current(HttpContext context) => context.Items.TryGetValue(CurrentKey, out var r) ? r as ApiRoute : null;
+
+    internal static void SetCurrent(HttpContext context, ApiRoute route) => context.Items[CurrentKey] = route;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{(\w+):[^}]+\}")]
+    private static partial System.Text.RegularExpressions.Regex ConstraintRegex();
+
     public string Summary { get; init; } = "";
     /// <summary>The capability folder, used as the OpenAPI tag.</summary>
     public string Tag { get; init; } = "";
-    /// <summary>Permission the handler demands; null with Auth = Bearer means any signed-in user.</summary>
+    /// <summary>Permission the pipeline demands (the one declaration); null with Auth = Bearer means any signed-in user.</summary>
     public Permission? Permission { get; init; }
     public RouteAuth Auth { get; init; } = RouteAuth.Bearer;
     /// <summary>JSON request body type, if any.</summary>
@@ -49,7 +65,7 @@ public static class Route
     public static ApiRoute Patch(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("PATCH", p, n, h);
     public static ApiRoute Delete(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("DELETE", p, n, h);
 
-    /// <summary>Adapts an (HttpRequest, id) handler to read {id} from the route values (Kestrel fills them).</summary>
+    /// <summary>Adapts an (HttpRequest, id) handler to read {id} from the route values (both hosts route with the same templates and fill them).</summary>
     public static Func<HttpRequest, Task<IResult>> WithId(Func<HttpRequest, string?, Task<IResult>> h) =>
         req => h(req, req.RouteValues["id"]?.ToString());
 

@@ -21,7 +21,7 @@ public static class SpacesHandlers
 
     private const string Entity = "space";
 
-    public static Task<IResult> List(HttpRequest req) => Api.Run(req, Permission.SpacesRead, async ctx =>
+    public static Task<IResult> List(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var page = PageRequest.From(req, defaultLimit: 50, maxLimit: 100);
         var status = Query.Enum<SyncStatus>(req, "syncStatus");
@@ -31,7 +31,7 @@ public static class SpacesHandlers
         return ApiResults.Page(rows.Select(SpaceDto.From).ToList(), page, total);
     });
 
-    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, Permission.SpacesRead, async ctx =>
+    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var spaceId = RequestContext.ParseId(id, "Space");
         var row = await ctx.Service<Db>().ReadAsync(c => SpacesRepository.GetAsync(c, ctx.User.OrgId, spaceId), ctx.Aborted)
@@ -40,7 +40,7 @@ public static class SpacesHandlers
         return ApiResults.Ok(SpaceDto.From(row));
     });
 
-    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, Permission.SpacesWrite, async ctx =>
+    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<CreateSpaceRequest>();
         var v = new Validator().Required("externalId", body.ExternalId).ExternalId("externalId", body.ExternalId?.Trim())
@@ -67,7 +67,7 @@ public static class SpacesHandlers
         return ApiResults.Created(SpaceDto.From(created));
     });
 
-    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, Permission.SpacesWrite, async ctx =>
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var spaceId = RequestContext.ParseId(id, "Space");
         var patch = await ctx.ReadPatchAsync<UpdateSpaceRequest>();
@@ -98,7 +98,7 @@ public static class SpacesHandlers
         return ApiResults.Ok(SpaceDto.From(after));
     });
 
-    public static Task<IResult> AssignLabel(HttpRequest req, string? id) => Api.Run(req, Permission.SpacesWrite, async ctx =>
+    public static Task<IResult> AssignLabel(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var spaceId = RequestContext.ParseId(id, "Space");
         var body = await ctx.ReadJsonAsync<AssignLabelRequest>();
@@ -119,7 +119,7 @@ public static class SpacesHandlers
         return ApiResults.Ok(SpaceDto.From(after));
     });
 
-    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, Permission.SpacesWrite, async ctx =>
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var spaceId = RequestContext.ParseId(id, "Space");
         await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>

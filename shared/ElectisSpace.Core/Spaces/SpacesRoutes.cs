@@ -29,20 +29,20 @@ public static class SpacesRoutes
             Summary = "Import spaces from CSV (text/csv or multipart field 'file'); upserts by externalId.",
             Query = [new("mode", "string", "all-or-nothing (default): any bad row rejects the file; partial: good rows are saved.", ["all-or-nothing", "partial"])],
         },
-        Get("spaces/{id}", "Spaces_Get", WithId(SpacesHandlers.Get)) with
+        Get("spaces/{id:guid}", "Spaces_Get", WithId(SpacesHandlers.Get)) with
             { Tag = "Spaces", Permission = Permission.SpacesRead, Response = typeof(SpaceDto), Errors = [ErrorCodes.NotFound], Summary = "One space." },
-        Patch("spaces/{id}", "Spaces_Update", WithId(SpacesHandlers.Update)) with
+        Patch("spaces/{id:guid}", "Spaces_Update", WithId(SpacesHandlers.Update)) with
         {
             Tag = "Spaces", Permission = Permission.SpacesWrite, Request = typeof(UpdateSpaceRequest), Response = typeof(SpaceDto),
             Errors = [ErrorCodes.Validation, ErrorCodes.NotFound, ErrorCodes.Conflict],
             Summary = "Change label, template or data (merged). Send If-Match: \"<version>\" (or version) to refuse stale edits with 409.",
         },
-        Delete("spaces/{id}", "Spaces_Delete", WithId(SpacesHandlers.Delete)) with
+        Delete("spaces/{id:guid}", "Spaces_Delete", WithId(SpacesHandlers.Delete)) with
         {
             Tag = "Spaces", Permission = Permission.SpacesWrite, SuccessStatus = 204, Errors = [ErrorCodes.NotFound, ErrorCodes.Conflict],
             Summary = "Delete a space; its occupant gets a POOL id, its label is unlinked.",
         },
-        Post("spaces/{id}/assign-label", "Spaces_AssignLabel", WithId(SpacesHandlers.AssignLabel)) with
+        Post("spaces/{id:guid}/assign-label", "Spaces_AssignLabel", WithId(SpacesHandlers.AssignLabel)) with
         {
             Tag = "Spaces", Permission = Permission.SpacesWrite, Request = typeof(AssignLabelRequest), Response = typeof(SpaceDto),
             Errors = [ErrorCodes.Validation, ErrorCodes.NotFound, ErrorCodes.Conflict],

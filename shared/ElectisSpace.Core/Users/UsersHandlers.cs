@@ -27,14 +27,14 @@ public sealed record CreatedUserResponse(UserDto User, string? TemporaryPassword
 /// <summary>/api/users: admin-only user management within the caller's organization, plus /users/me.</summary>
 public static class UsersHandlers
 {
-    public static Task<IResult> Me(HttpRequest req) => Api.Authenticated(req, async ctx =>
+    public static Task<IResult> Me(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var user = await ctx.Service<Db>().ReadAsync(c => UsersRepository.GetAsync(c, ctx.User.OrgId, ctx.User.UserId), ctx.Aborted)
                    ?? throw ApiException.NotFound("User");
         return ApiResults.Ok(UserDto.From(user));
     });
 
-    public static Task<IResult> List(HttpRequest req) => Api.Run(req, Permission.UsersManage, async ctx =>
+    public static Task<IResult> List(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var page = PageRequest.From(req, defaultLimit: 20, maxLimit: 100);
         var role = Query.Enum<Role>(req, "role");
@@ -45,7 +45,7 @@ public static class UsersHandlers
         return ApiResults.Page(rows.Select(UserDto.From).ToList(), page, total);
     });
 
-    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, Permission.UsersManage, async ctx =>
+    public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var userId = RequestContext.ParseId(id, "User");
         var user = await ctx.Service<Db>().ReadAsync(c => UsersRepository.GetAsync(c, ctx.User.OrgId, userId), ctx.Aborted)
@@ -54,7 +54,7 @@ public static class UsersHandlers
         return ApiResults.Ok(UserDto.From(user));
     });
 
-    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, Permission.UsersManage, async ctx =>
+    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<CreateUserRequest>();
         new Validator().Required("email", body.Email).Email("email", body.Email)
@@ -77,7 +77,7 @@ public static class UsersHandlers
         return ApiResults.Created(new CreatedUserResponse(UserDto.From(user), temporary));
     });
 
-    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, Permission.UsersManage, async ctx =>
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var userId = RequestContext.ParseId(id, "User");
         var body = await ctx.ReadJsonAsync<UpdateUserRequest>();
@@ -115,7 +115,7 @@ public static class UsersHandlers
         return ApiResults.Ok(UserDto.From(updated));
     });
 
-    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, Permission.UsersManage, async ctx =>
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var userId = RequestContext.ParseId(id, "User");
         await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>

@@ -23,15 +23,15 @@ public static class UsersRoutes
         },
         Get("users/me", "Users_Me", UsersHandlers.Me) with
             { Tag = "Users", Response = typeof(UserDto), Summary = "The signed-in user.", Errors = [ErrorCodes.NotFound] },
-        Get("users/{id}", "Users_Get", WithId(UsersHandlers.Get)) with
+        Get("users/{id:guid}", "Users_Get", WithId(UsersHandlers.Get)) with
             { Tag = "Users", Permission = Permission.UsersManage, Response = typeof(UserDto), Errors = [ErrorCodes.NotFound], Summary = "One user." },
-        Patch("users/{id}", "Users_Update", WithId(UsersHandlers.Update)) with
+        Patch("users/{id:guid}", "Users_Update", WithId(UsersHandlers.Update)) with
         {
             Tag = "Users", Permission = Permission.UsersManage, Request = typeof(UpdateUserRequest), Response = typeof(UserDto),
             Errors = [ErrorCodes.Validation, ErrorCodes.NotFound, ErrorCodes.Conflict, ErrorCodes.Business],
             Summary = "Change names, role or active state; you cannot demote or deactivate yourself or the last admin.",
         },
-        Delete("users/{id}", "Users_Delete", WithId(UsersHandlers.Delete)) with
+        Delete("users/{id:guid}", "Users_Delete", WithId(UsersHandlers.Delete)) with
         {
             Tag = "Users", Permission = Permission.UsersManage, SuccessStatus = 204, Errors = [ErrorCodes.NotFound, ErrorCodes.Business],
             Summary = "Delete a user (not yourself, not the last admin).",

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
+using ElectisSpace.Core.Common;
 using ElectisSpace.Core.Auth;
 using ElectisSpace.Core.Routing;
 using ElectisSpace.Tests.Infrastructure;
@@ -7,8 +9,10 @@ using ElectisSpace.Tests.Infrastructure;
 namespace ElectisSpace.Tests.Permissions;
 
 /// <summary>
-/// The whole role × permission matrix, driven by the route table: every route that demands a permission is called
-/// as each role, and answers 403 FORBIDDEN exactly when the matrix denies that role the permission.
+/// The whole role × permission matrix. Every row checks the one authorization decision (Permissions.Demand) for its
+/// role and permission, and calls every route that declares the permission as that role: a denied role gets
+/// 403 FORBIDDEN; an allowed one gets a 2xx, a documented alternate status, or one of the route's documented 4xx codes
+/// (never 403, never a 500).
 /// </summary>
 public sealed class PermissionMatrixTests(TestApp app) : IClassFixture<TestApp>
 {
@@ -22,22 +26,40 @@ public sealed class PermissionMatrixTests(TestApp app) : IClassFixture<TestApp>
     public async Task Every_route_answers_403_exactly_when_the_role_lacks_its_permission(string role, string permission)
     {
         var perm = Enum.Parse<Permission>(permission);
-        var routes = ApiRoutes.All.Where(r => r.Permission == perm).ToList();
-        if (routes.Count == 0) return; // a permission with no route yet (e.g. sync) has nothing to check
-        var org = await app.CreateOrgAsync();
-        var client = await org.ClientForRoleAsync(role);
-        var allowed = ElectisSpace.Core.Auth.Permissions.Allows(Enum.Parse<Role>(role, ignoreCase: true), perm);
-        foreach (var route in routes)
+        var r = Enum.Parse<Role>(role, ignoreCase: true);
+        var allowed = ElectisSpace.Core.Auth.Permissions.Allows(r, perm);
+
+        // The decision itself, for every permission (also those no route declares yet, e.g. sync).
+        var user = new CurrentUser(Guid.NewGuid(), Guid.NewGuid(), r, "someone@example.test");
+        var refusal = Record.Exception(() => ElectisSpace.Core.Auth.Permissions.Demand(user, perm));
+        if (allowed) Assert.Null(refusal);
+        else Assert.Equal(ErrorCodes.Forbidden, Assert.IsType<ApiException>(refusal).Code);
+
+        // Then every route declaring it, over HTTP as that role.
+        HttpClient? client = null;
+        foreach (var route in ApiRoutes.All.Where(x => x.Permission == perm))
         {
-            var url = "/api/" + route.Pattern.Replace("{id}", Guid.NewGuid().ToString());
+            client ??= await (await app.CreateOrgAsync()).ClientForRoleAsync(role);
+            var url = RouteUrl.For(route);
             var req = new HttpRequestMessage(new HttpMethod(route.Method), url);
             if (route.Method is "POST" or "PATCH" or "PUT") req.Content = new StringContent("{}", Encoding.UTF8, "application/json");
             var res = await client.SendAsync(req);
-            if (allowed)
-                Assert.True(res.StatusCode != HttpStatusCode.Forbidden, $"{role} was refused {route.Method} {url}");
-            else
-                await HttpAssert.Status(res, HttpStatusCode.Forbidden, "FORBIDDEN");
+            if (allowed) await AssertAllowedAnswer(route, res, $"{role} {route.Method} {url}");
+            else await HttpAssert.Status(res, HttpStatusCode.Forbidden, "FORBIDDEN");
         }
+    }
+
+    /// <summary>A 2xx, a documented alternate status, or a documented 4xx of the route in the envelope.</summary>
+    private static async Task AssertAllowedAnswer(ApiRoute route, HttpResponseMessage res, string what)
+    {
+        var status = (int)res.StatusCode;
+        var text = await res.Content.ReadAsStringAsync();
+        if (status is >= 200 and < 300 || route.AlternateStatuses.Contains(status)) return;
+        Assert.True(status is >= 400 and < 500, $"{what}: {status} {text}");
+        var code = JsonDocument.Parse(text).RootElement.GetProperty("error").GetProperty("code").GetString()!;
+        var documented = OpenApiDocument.ErrorCodesOf(route).Where(c => c != ErrorCodes.Forbidden).ToList();
+        Assert.True(documented.Contains(code) && ErrorCodes.Status(code) == status,
+            $"{what}: {status} {code} is not one of the route's documented answers [{string.Join(", ", documented)}]");
     }
 
     [Fact]
@@ -60,7 +82,7 @@ public sealed class PermissionMatrixTests(TestApp app) : IClassFixture<TestApp>
         using var c = app.Client();
         foreach (var route in ApiRoutes.All.Where(r => r.Auth == RouteAuth.Bearer))
         {
-            var req = new HttpRequestMessage(new HttpMethod(route.Method), "/api/" + route.Pattern.Replace("{id}", Guid.NewGuid().ToString()));
+            var req = new HttpRequestMessage(new HttpMethod(route.Method), RouteUrl.For(route));
             await HttpAssert.Status(await c.SendAsync(req), HttpStatusCode.Unauthorized, "UNAUTHORIZED");
         }
     }

@@ -1,0 +1,32 @@
+using ElectisSpace.Core;
+using ElectisSpace.Core.Configuration;
+using ElectisSpace.Core.Database;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace ElectisSpace.Functions;
+
+/// <summary>
+/// The Functions app's composition root, apart from Program.cs so tests build the very same container (and call the
+/// triggers against it) without starting the worker or connecting to a Functions host.
+/// </summary>
+public static class FunctionsApp
+{
+    public static FunctionsApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = FunctionsApplication.CreateBuilder(args);
+        builder.ConfigureFunctionsWebApplication();
+        builder.UseMiddleware<HttpHardeningMiddleware>(); // security headers + envelope for escaped exceptions (issue 17)
+        builder.Services.AddElectisSpace(builder.Configuration, HostProfile.Functions);
+        return builder;
+    }
+
+    /// <summary>Only when Database:RunMigrations is explicitly true (a single-instance or local run).</summary>
+    public static async Task MigrateIfEnabledAsync(IServiceProvider services)
+    {
+        if (services.GetRequiredService<ServerSettings>().RunMigrations)
+            await MigrationRunner.RunAsync(services.GetRequiredService<NpgsqlDataSource>());
+    }
+}
