@@ -70,6 +70,9 @@ var appSettings = {
   Api__ReferencePageEnabled: apiReferencePageEnabled ? 'true' : 'false'
   RateLimits__LoginPerMinute: '5'
   RateLimits__RefreshPerMinute: '10'
+
+  // The Functions host's own proxy (loopback) is always trusted; add Front Door / Application Gateway ranges here.
+  Network__TrustedProxies: ''
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-11-01' = {
