@@ -27,6 +27,10 @@ public static class ServiceRegistration
         services.AddAimsClient(settings.Aims);
         services.AddSingleton<AimsConnections>();
         services.AddSingleton<ElectisSpace.Core.Health.IAimsAliveProbe, AimsAliveProbe>();
+        services.AddSingleton<Sync.FullSync.SyncSteps>();
+        services.AddSingleton<Sync.Pull.PullSync>();
+        services.AddSingleton<Sync.Alive.AimsAvailability>();
+        services.AddSingleton<Sync.Alive.AimsAliveMonitor>();
         return services;
     }
 }

@@ -28,6 +28,11 @@ public static class SettingNames
     public const string ApiReferencePageEnabled = "Api:ReferencePageEnabled";
     public const string RateLimitLoginPerMinute = "RateLimits:LoginPerMinute";
     public const string RateLimitRefreshPerMinute = "RateLimits:RefreshPerMinute";
+    public const string SyncAliveSchedule = "Sync:AliveSchedule";
+    public const string SyncPullSchedule = "Sync:PullSchedule";
+    public const string SyncTimersEnabled = "Sync:TimersEnabled";
+    public const string SyncStepMaxAttempts = "Sync:StepMaxAttempts";
+    public const string SyncStepRetryMilliseconds = "Sync:StepRetryMilliseconds";
 
     /// <summary>Read by the Azure Functions host itself, not by our code; the sample must still carry them.</summary>
     public static readonly string[] FunctionsHost = ["AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME"];
@@ -50,7 +55,8 @@ public sealed record ServerSettings(
     AimsOptions Aims,
     bool ApiReferencePageEnabled,
     int LoginPerMinute,
-    int RefreshPerMinute)
+    int RefreshPerMinute,
+    SyncOptions Sync)
 {
     public static ServerSettings Load(IConfiguration config)
     {
@@ -90,7 +96,22 @@ public sealed record ServerSettings(
             },
             Bool(config, SettingNames.ApiReferencePageEnabled, false),
             Int(config, SettingNames.RateLimitLoginPerMinute, 5, 1, 100_000),
-            Int(config, SettingNames.RateLimitRefreshPerMinute, 10, 1, 100_000));
+            Int(config, SettingNames.RateLimitRefreshPerMinute, 10, 1, 100_000),
+            new SyncOptions(
+                Cron(config, SettingNames.SyncAliveSchedule, SyncOptions.DefaultAliveSchedule),
+                Cron(config, SettingNames.SyncPullSchedule, SyncOptions.DefaultPullSchedule),
+                Bool(config, SettingNames.SyncTimersEnabled, true),
+                Int(config, SettingNames.SyncStepMaxAttempts, 3, 1, 10),
+                Int(config, SettingNames.SyncStepRetryMilliseconds, 2000, 1, 600_000)));
+    }
+
+    /// <summary>A six-field NCRONTAB expression (seconds first), as the Functions timer trigger reads the same setting.</summary>
+    private static string Cron(IConfiguration config, string name, string fallback)
+    {
+        var raw = config[name] is { Length: > 0 } v ? v : fallback;
+        if (NCrontab.CrontabSchedule.TryParse(raw, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true }) is null)
+            throw new InvalidOperationException($"Setting '{name}' must be a six-field NCRONTAB expression (e.g. 0 */1 * * * *); got '{raw}'.");
+        return raw;
     }
 
     private static string Required(IConfiguration config, string name) =>
@@ -113,4 +134,16 @@ public sealed record ServerSettings(
         if (string.IsNullOrEmpty(raw)) return fallback;
         return bool.TryParse(raw, out var v) ? v : throw new InvalidOperationException($"Setting '{name}' must be true or false; got '{raw}'.");
     }
+}
+
+/// <summary>
+/// Sync timers and step retries. AliveSchedule/PullSchedule are NCRONTAB (the Functions timer triggers bind the same
+/// settings as %Sync:AliveSchedule% / %Sync:PullSchedule%; Standalone's hosted service reads them here). The pull timer
+/// ticks on PullSchedule and pulls each organization whose own pullIntervalMinutes has passed since its last pull.
+/// Step retries: every full-sync step (activity) is tried StepMaxAttempts times, waiting StepRetry, doubling.
+/// </summary>
+public sealed record SyncOptions(string AliveSchedule, string PullSchedule, bool TimersEnabled, int StepMaxAttempts, int StepRetryMilliseconds)
+{
+    public const string DefaultAliveSchedule = "0 */1 * * * *";
+    public const string DefaultPullSchedule = "30 */1 * * * *";
 }
