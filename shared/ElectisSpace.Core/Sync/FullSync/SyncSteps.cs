@@ -58,6 +58,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
             {
                 PlanAction.ApplyToLocal or PlanAction.Import or PlanAction.ApplyLabel => Json.Serialize(aimsById[item.ArticleId]),
                 PlanAction.PushLabel => Json.Serialize(new { labels = item.Labels }),
+                PlanAction.InStep => Json.Serialize(new { hash = local[item.ArticleId].Hash, labels = Labels(local[item.ArticleId].Label) }),
                 _ => "{}",
             };
             rows.Add((item.ArticleId, item.EntityType, item.EntityId, item.Action.ToString(), batch, detail));
@@ -124,7 +125,8 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
                         failed[e.ArticleId] = $"AIMS rejected the article: {e.Error}";
         if (toDelete.Count > 0) await aims.DeleteArticlesAsync(ctx.Conn, toDelete, ct);
 
-        var labelled = new List<LocalEntity>();
+        // A pushed article gets its label linked too (it may be new in AIMS, or have lost its link with it).
+        var labelled = toPush.Where(l => l.Label is not null).ToList();
         var unlink = new List<string>();
         foreach (var item in items.Where(i => i.Action == nameof(PlanAction.PushLabel)))
         {
@@ -151,7 +153,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
                 new { orgId, toDelete = toDelete.ToArray() }, tx);
         }, ct);
         return new StepResult(0, toPush.Count(p => !failed.ContainsKey(p.ArticleId)) + toDelete.Count
-            + labelled.Count(l => !failed.ContainsKey(l.ArticleId)), failed.Count);
+            + labelled.Count(l => !failed.ContainsKey(l.ArticleId) && !toPush.Contains(l)), failed.Count);
     }
 
     /// <summary>A batch that still failed after its retries: its entities are marked error with the reason; returns how many.</summary>
@@ -173,19 +175,19 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
     public async Task<SyncStats> CompleteAsync(Guid jobId, SyncStats stats, CancellationToken ct = default)
     {
         var orgId = await db.ReadAsync(c => SyncJobStore.OrgOfAsync(c, jobId), ct);
-        var ctx = await ContextAsync(orgId, ct, withFormat: true);
+        // No AIMS call here: completing must work even while AIMS is failing (the plan stored what it needs).
         await db.InTransactionAsync(async (c, tx) =>
         {
             var plannedAt = await c.ExecuteScalarAsync<DateTime?>("SELECT planned_at FROM sync_jobs WHERE id = @jobId", new { jobId }, tx);
-            var inStep = (await c.QueryAsync<string>("SELECT article_id FROM sync_job_items WHERE job_id = @jobId AND action = 'InStep'",
-                new { jobId }, tx)).ToArray();
-            if (inStep.Length > 0)
+            var inStep = (await c.QueryAsync<ItemRow>("""
+                SELECT article_id, entity_type, entity_id, action, detail::text AS detail FROM sync_job_items WHERE job_id = @jobId AND action = 'InStep'
+                """, new { jobId }, tx)).ToList();
+            await MarkIdsAsync(c, tx, orgId, inStep.Select(i => (i.EntityType!, i.EntityId!.Value)).ToList(), "synced", null, plannedAt);
+            await UpsertBaseAsync(c, tx, orgId, inStep.Select(i =>
             {
-                var local = await LocalState.LoadAsync(c, orgId, ctx.Mappings, inStep, tx);
-                await MarkAsync(c, tx, orgId, local, "synced", null, plannedAt);
-                await UpsertBaseAsync(c, tx, orgId, local.Select(l => (l.ArticleId, l.EntityType, (Guid?)l.EntityId, l.Hash, Labels(l.Label))),
-                    keepLabels: true);
-            }
+                var d = JsonSerializer.Deserialize<InStepDetail>(i.Detail, Json.Options)!;
+                return (i.ArticleId, i.EntityType, i.EntityId, d.Hash, d.Labels ?? []);
+            }), keepLabels: true);
             await SyncJobStore.CompleteAsync(c, tx, jobId, stats);
             await c.ExecuteAsync("DELETE FROM sync_job_items WHERE job_id = @jobId", new { jobId }, tx);
         }, ct);
@@ -409,6 +411,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
     public static string[] Labels(string? label) => label is null ? [] : [label];
 
     private sealed record LabelsDetail(string[]? Labels);
+    private sealed record InStepDetail(string Hash, string[]? Labels);
 
     private sealed class ItemRow
     {
