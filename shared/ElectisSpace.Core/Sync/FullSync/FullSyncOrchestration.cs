@@ -65,16 +65,25 @@ public static class FullSyncOrchestration
         batches.Aggregate(new SyncStats(applied.Downloaded, applied.Uploaded, plan.Conflicts, applied.Errors, plan.Read),
             (s, b) => s with { Downloaded = s.Downloaded + b.Downloaded, Uploaded = s.Uploaded + b.Uploaded, Errors = s.Errors + b.Errors });
 
-    /// <summary>The orchestrator and the real activities (the same SyncSteps the Functions activities call), for a DurableTaskRegistry.</summary>
-    public static void Register(DurableTaskRegistry r, SyncSteps steps)
+    /// <summary>
+    /// The orchestrator and the real activities (the same SyncSteps the Functions activities call), for a DurableTaskRegistry.
+    /// observe (tests) sees each finished activity call: name, input, output.
+    /// </summary>
+    public static void Register(DurableTaskRegistry r, SyncSteps steps, Action<string, object?, object?>? observe = null)
     {
+        async Task<TOut> Seen<TIn, TOut>(string name, TIn input, Func<TIn, Task<TOut>> run)
+        {
+            var output = await run(input);
+            observe?.Invoke(name, input, output);
+            return output;
+        }
         r.AddOrchestratorFunc<FullSyncInput, SyncStats>(Name, RunAsync);
-        r.AddActivityFunc<Guid>(Begin, (_, jobId) => steps.BeginAsync(jobId));
-        r.AddActivityFunc<Guid, PlanSummary>(Plan, (_, jobId) => steps.PlanAsync(jobId));
-        r.AddActivityFunc<Guid, StepResult>(Apply, (_, jobId) => steps.ApplyLocalAsync(jobId));
-        r.AddActivityFunc<BatchInput, StepResult>(Push, (_, b) => steps.PushBatchAsync(b.JobId, b.Batch));
-        r.AddActivityFunc<BatchFailure, StepResult>(BatchFailed, (_, f) => steps.MarkBatchFailedAsync(f.JobId, f.Batch, f.Reason));
-        r.AddActivityFunc<CompleteInput, SyncStats>(Complete, (_, c) => steps.CompleteAsync(c.JobId, c.Stats));
-        r.AddActivityFunc<FailInput>(Fail, (_, f) => steps.FailAsync(f.JobId, f.Reason));
+        r.AddActivityFunc<Guid, bool>(Begin, (_, jobId) => Seen(Begin, jobId, async j => { await steps.BeginAsync(j); return true; }));
+        r.AddActivityFunc<Guid, PlanSummary>(Plan, (_, jobId) => Seen(Plan, jobId, j => steps.PlanAsync(j)));
+        r.AddActivityFunc<Guid, StepResult>(Apply, (_, jobId) => Seen(Apply, jobId, j => steps.ApplyLocalAsync(j)));
+        r.AddActivityFunc<BatchInput, StepResult>(Push, (_, b) => Seen(Push, b, x => steps.PushBatchAsync(x.JobId, x.Batch)));
+        r.AddActivityFunc<BatchFailure, StepResult>(BatchFailed, (_, f) => Seen(BatchFailed, f, x => steps.MarkBatchFailedAsync(x.JobId, x.Batch, x.Reason)));
+        r.AddActivityFunc<CompleteInput, SyncStats>(Complete, (_, c) => Seen(Complete, c, x => steps.CompleteAsync(x.JobId, x.Stats)));
+        r.AddActivityFunc<FailInput, bool>(Fail, (_, f) => Seen(Fail, f, async x => { await steps.FailAsync(x.JobId, x.Reason); return true; }));
     }
 }
