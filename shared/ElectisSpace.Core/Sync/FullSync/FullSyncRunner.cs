@@ -43,8 +43,12 @@ public sealed class BackgroundFullSyncStarter(Db db, SyncSteps steps, ServerSett
     /// <summary>Waits for the running syncs (tests and graceful shutdown).</summary>
     public Task WhenIdleAsync() => Task.WhenAll(_running.Values);
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as IFullSyncStarter, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stopping.CancelAsync();
         try { await WhenIdleAsync(); } catch { /* logged by the task */ }
         _stopping.Dispose();

@@ -148,7 +148,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
             await MarkAsync(c, tx, orgId, done, "synced", null, loadedAt);
             foreach (var (articleId, error) in failed)
                 if (byId.TryGetValue(articleId, out var l)) await MarkAsync(c, tx, orgId, [l], "error", error, null);
-            await UpsertBaseAsync(c, tx, orgId, done.Select(l => (l.ArticleId, l.EntityType, (Guid?)l.EntityId, l.Hash, Labels(l.Label))));
+            await UpsertBaseAsync(c, tx, orgId, done.Select(l => (l.ArticleId, (string?)l.EntityType, (Guid?)l.EntityId, l.Hash, Labels(l.Label))));
             await c.ExecuteAsync("DELETE FROM aims_article_base WHERE org_id = @orgId AND article_id = ANY(@toDelete)",
                 new { orgId, toDelete = toDelete.ToArray() }, tx);
         }, ct);
@@ -289,7 +289,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
             "person" => await c.ExecuteAsync($"UPDATE people SET data = @data::jsonb, {Synced} WHERE org_id = @orgId AND id = @id AND version = @version",
                 new { orgId, id = l.EntityId, version = l.Version, data = Json.Serialize(changes.Data) }, tx),
             _ => await c.ExecuteAsync($"UPDATE conference_rooms SET room_name = @name, {Synced} WHERE org_id = @orgId AND id = @id AND version = @version",
-                new { orgId, id = l.EntityId, version = l.Version, name = changes.RoomName![..Math.Min(100, changes.RoomName.Length)] }, tx),
+                new { orgId, id = l.EntityId, version = l.Version, name = changes.RoomName![..Math.Min(100, changes.RoomName!.Length)] }, tx),
         };
         if (changes.Person is { } person && l.Occupant is { } o && !person.OrderBy(kv => kv.Key).SequenceEqual(o.Data.OrderBy(kv => kv.Key)))
             n += await c.ExecuteAsync($"UPDATE people SET data = @data::jsonb, {Synced} WHERE org_id = @orgId AND id = @id AND version = @version",
