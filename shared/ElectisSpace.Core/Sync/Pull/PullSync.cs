@@ -74,7 +74,7 @@ public sealed class PullSync(Db db, SyncSteps steps, AimsClient aims, AimsAvaila
             var inStep = plan.Of(PlanAction.InStep).Select(i => local[i.ArticleId]).Where(l => !l.Dirty).ToList();
             await SyncSteps.MarkAsync(c, tx, orgId, inStep, "synced", null, time.GetUtcNow().UtcDateTime);
             await SyncSteps.UpsertBaseAsync(c, tx, orgId, plan.Of(PlanAction.InStep).Select(i => local[i.ArticleId])
-                .Select(l => (l.ArticleId, l.EntityType, (Guid?)l.EntityId, l.Hash, SyncSteps.Labels(l.Label))), keepLabels: true);
+                .Select(l => (l.ArticleId, (string?)l.EntityType, (Guid?)l.EntityId, l.Hash, SyncSteps.Labels(l.Label))), keepLabels: true);
             await SyncJobStore.CompleteAsync(c, tx, jobId,
                 new SyncStats(applied.Downloaded, queued, plan.Conflicts.Count, applied.Errors, articles.Count));
         }, ct);
