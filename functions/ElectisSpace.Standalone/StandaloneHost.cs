@@ -2,6 +2,7 @@ using ElectisSpace.Core;
 using ElectisSpace.Core.Common;
 using ElectisSpace.Core.Database;
 using ElectisSpace.Core.Routing;
+using ElectisSpace.Core.Sync;
 using ElectisSpace.Core.Configuration;
 using Npgsql;
 using Scalar.AspNetCore;
@@ -31,6 +32,7 @@ public static class StandaloneHost
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Services.AddElectisSpace(builder.Configuration);
+        builder.Services.AddStandaloneSync();
         // Our own readers enforce 1 MiB (JSON) and 10 MiB (CSV) with the error envelope; Kestrel's cap sits just above.
         builder.WebHost.ConfigureKestrel(k =>
         {

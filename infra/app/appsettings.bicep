@@ -71,6 +71,14 @@ var appSettings = {
   RateLimits__LoginPerMinute: '5'
   RateLimits__RefreshPerMinute: '10'
 
+  // Sync timers (NCRONTAB, six fields: the timer triggers bind %Sync:AliveSchedule% / %Sync:PullSchedule%) and the
+  // full-sync step retries (Durable activity retry options).
+  Sync__AliveSchedule: '0 */1 * * * *'
+  Sync__PullSchedule: '30 */1 * * * *'
+  Sync__TimersEnabled: 'true'
+  Sync__StepMaxAttempts: '3'
+  Sync__StepRetryMilliseconds: '2000'
+
   // The Functions host's own proxy (loopback) is always trusted; add Front Door / Application Gateway ranges here.
   Network__TrustedProxies: ''
 }

@@ -31,6 +31,10 @@ public static class ServiceRegistration
         services.AddSingleton<ElectisSpace.Core.Health.IAimsAliveProbe, AimsAliveProbe>();
         // PostConfigure: the Functions worker's ASP.NET Core integration configures these options too; ours must win.
         services.PostConfigure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o => ClientAddress.Configure(o, settings.TrustedProxies));
+        services.AddSingleton<Sync.FullSync.SyncSteps>();
+        services.AddSingleton<Sync.Pull.PullSync>();
+        services.AddSingleton<Sync.Alive.AimsAvailability>();
+        services.AddSingleton<Sync.Alive.AimsAliveMonitor>();
         return services;
     }
 }

@@ -19,6 +19,7 @@ public sealed class BenchmarkServer : IAsyncDisposable
     private const string Password = "Bench-Passw0rd";
     private WebApplication _app = null!;
     public Uri Address { get; private set; } = null!;
+    public IServiceProvider Services => _app.Services;
 
     public static async Task<BenchmarkServer> StartAsync()
     {
@@ -31,6 +32,7 @@ public sealed class BenchmarkServer : IAsyncDisposable
             ["Security:SettingsEncryptionKey"] = Convert.ToBase64String(new byte[32]),
             ["RateLimits:LoginPerMinute"] = "100000",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Sync:TimersEnabled"] = "false",
         }.Select(kv => $"--{kv.Key}={kv.Value}").Append("--urls=http://127.0.0.1:0").ToArray();
         var server = new BenchmarkServer { _app = StandaloneHost.Build(args) };
         await StandaloneHost.MigrateAsync(server._app.Services);
@@ -40,18 +42,20 @@ public sealed class BenchmarkServer : IAsyncDisposable
     }
 
     /// <summary>A fresh organization and a client signed in as its admin.</summary>
-    public async Task<HttpClient> NewOrganizationClientAsync()
+    public async Task<HttpClient> NewOrganizationClientAsync() => (await NewOrganizationAsync()).Client;
+
+    public async Task<(HttpClient Client, Guid OrgId)> NewOrganizationAsync()
     {
         var code = ("B" + Guid.NewGuid().ToString("N"))[..12].ToUpperInvariant();
         var email = $"admin-{code}@bench.test";
-        await OrganizationSetup.CreateAsync(_app.Services.GetRequiredService<Db>(), _app.Services.GetRequiredService<Passwords>(),
+        var org = await OrganizationSetup.CreateAsync(_app.Services.GetRequiredService<Db>(), _app.Services.GetRequiredService<Passwords>(),
             "Bench " + code, code, email, Password);
         var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
         var login = await client.PostAsJsonAsync("/api/auth/login", new { email, password = Password, organization = code });
         login.EnsureSuccessStatusCode();
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
+        return (client, org.OrgId);
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

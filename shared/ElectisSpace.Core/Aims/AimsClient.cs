@@ -84,7 +84,8 @@ public sealed class AimsClient(IHttpClientFactory http, AimsTokenCache tokens, T
     public async Task<IReadOnlyList<AimsArticleInfo>> ListArticleInfoAsync(AimsConnection conn, CancellationToken ct = default) =>
         (await PagesAsync(conn, "config/article/info", "articleList", size: 500, maxPages: 100, stopOnShortPage: true, ct))
             .Select(r => new AimsArticleInfo(AimsJson.Str(r, "articleId", "article_id") ?? "", AimsJson.Str(r, "articleName", "article_name"),
-                AimsJson.Str(r, "nfcUrl"), AimsJson.Data(r, ArticleTopLevel), AimsJson.Strings(r, "assignedLabel", "labelCode")))
+                AimsJson.Str(r, "nfcUrl"), AimsJson.Data(r, ArticleTopLevel), AimsJson.Strings(r, "assignedLabel", "labelCode"))
+                { LastModified = AimsJson.Time(r, "lastModified", "lastUpdated") })
             .Where(a => a.ArticleId.Length > 0).ToList();
 
     /// <summary>

@@ -50,6 +50,11 @@ internal static class AimsJson
     public static int? Int(JsonElement row, params string[] names) =>
         int.TryParse(Str(row, names), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
 
+    /// <summary>An AIMS time ("yyyy-MM-dd HH:mm:ss", UTC, or ISO 8601), or null when absent or unreadable.</summary>
+    public static DateTimeOffset? Time(JsonElement row, params string[] names) =>
+        Str(row, names) is { } t && DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var d) ? d : null;
+
     public static bool? Bool(JsonElement row, string name) => Str(row, name)?.ToLowerInvariant() switch
     {
         "true" => true, "false" => false, _ => null,

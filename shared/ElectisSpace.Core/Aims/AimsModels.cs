@@ -11,7 +11,11 @@ public sealed record AimsArticleSummary(string ArticleId, string? ArticleName, i
 
 /// <summary>A row of GET /config/article/info: the full article with the labels linked to it.</summary>
 public sealed record AimsArticleInfo(string ArticleId, string? ArticleName, string? NfcUrl,
-    IReadOnlyDictionary<string, string> Data, IReadOnlyList<string> AssignedLabels);
+    IReadOnlyDictionary<string, string> Data, IReadOnlyList<string> AssignedLabels)
+{
+    /// <summary>When AIMS last changed the article (its lastModified, UTC), if it said; newest-wins compares it.</summary>
+    public DateTimeOffset? LastModified { get; init; }
+}
 
 /// <summary>A row of GET /labels. CurrentPage is 1 when AIMS does not say.</summary>
 public sealed record AimsLabel(string LabelCode, IReadOnlyList<string> ArticleIds, int CurrentPage, string? Type,

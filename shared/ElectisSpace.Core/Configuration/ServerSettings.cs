@@ -30,6 +30,11 @@ public static class SettingNames
     public const string RateLimitLoginPerMinute = "RateLimits:LoginPerMinute";
     public const string RateLimitRefreshPerMinute = "RateLimits:RefreshPerMinute";
     public const string NetworkTrustedProxies = "Network:TrustedProxies";
+    public const string SyncAliveSchedule = "Sync:AliveSchedule";
+    public const string SyncPullSchedule = "Sync:PullSchedule";
+    public const string SyncTimersEnabled = "Sync:TimersEnabled";
+    public const string SyncStepMaxAttempts = "Sync:StepMaxAttempts";
+    public const string SyncStepRetryMilliseconds = "Sync:StepRetryMilliseconds";
 
     /// <summary>Read by the Azure Functions host itself, not by our code; the sample must still carry them.</summary>
     public static readonly string[] FunctionsHost = ["AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME"];
@@ -64,7 +69,8 @@ public sealed record ServerSettings(
     bool ApiReferencePageEnabled,
     int LoginPerMinute,
     int RefreshPerMinute,
-    IReadOnlyList<System.Net.IPNetwork> TrustedProxies)
+    IReadOnlyList<System.Net.IPNetwork> TrustedProxies,
+    SyncOptions Sync)
 {
     public static ServerSettings Load(IConfiguration config, HostProfile? host = null)
     {
@@ -106,7 +112,13 @@ public sealed record ServerSettings(
             Bool(config, SettingNames.ApiReferencePageEnabled, false),
             Int(config, SettingNames.RateLimitLoginPerMinute, 5, 1, 100_000),
             Int(config, SettingNames.RateLimitRefreshPerMinute, 10, 1, 100_000),
-            [.. host.BehindLoopbackProxy ? ClientAddress.Loopback : [], .. Networks(config, SettingNames.NetworkTrustedProxies)]);
+            [.. host.BehindLoopbackProxy ? ClientAddress.Loopback : [], .. Networks(config, SettingNames.NetworkTrustedProxies)],
+            new SyncOptions(
+                Cron(config, SettingNames.SyncAliveSchedule, SyncOptions.DefaultAliveSchedule),
+                Cron(config, SettingNames.SyncPullSchedule, SyncOptions.DefaultPullSchedule),
+                Bool(config, SettingNames.SyncTimersEnabled, true),
+                Int(config, SettingNames.SyncStepMaxAttempts, 3, 1, 10),
+                Int(config, SettingNames.SyncStepRetryMilliseconds, 2000, 1, 600_000)));
     }
 
     /// <summary>Comma-separated addresses or CIDR ranges ("10.0.0.5, 10.1.0.0/16").</summary>
@@ -118,6 +130,15 @@ public sealed record ServerSettings(
             else if (System.Net.IPAddress.TryParse(item, out var ip)) yield return new System.Net.IPNetwork(ip, ip.GetAddressBytes().Length * 8);
             else throw new InvalidOperationException($"Setting '{name}' must list IP addresses or CIDR ranges separated by commas; got '{item}'.");
         }
+    }
+
+    /// <summary>A six-field NCRONTAB expression (seconds first), as the Functions timer trigger reads the same setting.</summary>
+    private static string Cron(IConfiguration config, string name, string fallback)
+    {
+        var raw = config[name] is { Length: > 0 } v ? v : fallback;
+        if (NCrontab.CrontabSchedule.TryParse(raw, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true }) is null)
+            throw new InvalidOperationException($"Setting '{name}' must be a six-field NCRONTAB expression (e.g. 0 */1 * * * *); got '{raw}'.");
+        return raw;
     }
 
     private static string Required(IConfiguration config, string name) =>
@@ -151,4 +172,16 @@ public static class CommandEnvironment
 {
     public const string AdminPassword = "ELECTIS_ADMIN_PASSWORD", AimsPassword = "ELECTIS_AIMS_PASSWORD";
     public static string? Read(string name) => Environment.GetEnvironmentVariable(name);
+}
+
+/// <summary>
+/// Sync timers and step retries. AliveSchedule/PullSchedule are NCRONTAB (the Functions timer triggers bind the same
+/// settings as %Sync:AliveSchedule% / %Sync:PullSchedule%; Standalone's hosted service reads them here). The pull timer
+/// ticks on PullSchedule and pulls each organization whose own pullIntervalMinutes has passed since its last pull.
+/// Step retries: every full-sync step (activity) is tried StepMaxAttempts times, waiting StepRetry, doubling.
+/// </summary>
+public sealed record SyncOptions(string AliveSchedule, string PullSchedule, bool TimersEnabled, int StepMaxAttempts, int StepRetryMilliseconds)
+{
+    public const string DefaultAliveSchedule = "0 */1 * * * *";
+    public const string DefaultPullSchedule = "30 */1 * * * *";
 }

@@ -20,11 +20,14 @@ public sealed record AimsHealth(string Status, DateTimeOffset LastPing, double? 
 public sealed record MemoryUsage(long WorkingSetMb, long ManagedHeapMb, string Unit);
 public sealed record SyncQueueCounts(long Pending, long Processing, long Failed, long Dead);
 public sealed record DetailedHealthResponse(string Status, long UptimeSeconds, string Version, MemoryUsage Memory,
-    DatabaseHealth Database, AimsHealth? Aims, SyncQueueCounts SyncQueue);
+    DatabaseHealth Database, AimsHealth? Aims, SyncQueueCounts SyncQueue, ElectisSpace.Core.Sync.Alive.AimsAliveState? AimsAlive = null);
+/// <summary>The alive timer's view across organizations: how many organizations' AIMS is down (informational: not part of "ok").</summary>
+public sealed record AimsAliveSummary(long Down, long Total);
 public sealed record LiveResponse(string Status, DateTimeOffset Timestamp);
 public sealed record CheckResult(string Status, double? LatencyMs = null, string? Error = null);
 public sealed record AimsAliveResponse(string Status, DateTimeOffset Timestamp, double? LatencyMs, string? Error);
-public sealed record ReadyResponse(string Status, DateTimeOffset Timestamp, IReadOnlyDictionary<string, CheckResult> Checks);
+public sealed record ReadyResponse(string Status, DateTimeOffset Timestamp, IReadOnlyDictionary<string, CheckResult> Checks,
+    AimsAliveSummary? AimsAlive = null);
 
 /// <summary>/api/health: liveness (touches nothing), readiness (database + AIMS), detailed (admin).</summary>
 public static class HealthHandlers
@@ -42,7 +45,12 @@ public static class HealthHandlers
         var aims = CheckAimsAsync(ctx);
         var checks = new Dictionary<string, CheckResult> { ["database"] = await database, ["aims"] = await aims };
         var ok = checks.Values.All(c => c.Status is "ok" or "not-configured");
-        var body = new ReadyResponse(ok ? "ok" : "degraded", DateTimeOffset.UtcNow, checks);
+        // Organizations' own AIMS (alive timer): shown, but one tenant's AIMS being down must not take the instance out of rotation.
+        AimsAliveSummary? alive = null;
+        if (checks["database"].Status == "ok")
+            try { var (down, total) = await ctx.Service<ElectisSpace.Core.Sync.Alive.AimsAvailability>().CountsAsync(ctx.Aborted); alive = new(down, total); }
+            catch (NpgsqlException) { }
+        var body = new ReadyResponse(ok ? "ok" : "degraded", DateTimeOffset.UtcNow, checks, alive);
         return Results.Json(body, Json.Options, statusCode: ok ? 200 : 503);
     });
 
@@ -78,7 +86,8 @@ public static class HealthHandlers
             new DatabaseHealth(database.Status, database.LatencyMs, database.Error, connections),
             aims is null ? null : new AimsHealth(aims.Status, aims.CheckedAt, aims.LatencyMs, aims.Error),
             new SyncQueueCounts(queue.GetValueOrDefault("pending"), queue.GetValueOrDefault("processing"),
-                queue.GetValueOrDefault("failed"), queue.GetValueOrDefault("dead"))));
+                queue.GetValueOrDefault("failed"), queue.GetValueOrDefault("dead")),
+            database.Status == "ok" ? await ctx.Service<ElectisSpace.Core.Sync.Alive.AimsAvailability>().GetAsync(ctx.User.OrgId, ctx.Aborted) : null));
     });
 
     private static async Task<CheckResult> CheckDatabaseAsync(RequestContext ctx)

@@ -15,6 +15,7 @@ public static class ApiRoutes
         .. People.PeopleRoutes.All,
         .. Conference.ConferenceRoutes.All,
         .. Settings.SettingsRoutes.All,
+        .. Sync.SyncJobsRoutes.All,
     ];
 
     private static readonly Dictionary<string, ApiRoute> ByName = All.ToDictionary(r => r.Name);

@@ -2,7 +2,12 @@ using System.Text.Json.Serialization;
 
 namespace ElectisSpace.Core.Settings;
 
-public enum ConflictStrategy { ServerWins, ClientWins, NewestWins, Merge }
+/// <summary>
+/// How a change made on both sides since the last sync is resolved (Sync/Reconcile). AimsWins keeps AIMS's value;
+/// ClientWins is the design's older name for it. Merge (design: "listed mergeFields merged, other fields server-wins")
+/// has no merge fields to list, so it resolves as ServerWins.
+/// </summary>
+public enum ConflictStrategy { ServerWins, ClientWins, NewestWins, Merge, AimsWins }
 public enum AimsCluster { Common, C1 }
 
 /// <summary>An organization's settings as stored in organizations.settings (jsonb). The AIMS password is only ever stored encrypted.</summary>

@@ -39,6 +39,9 @@ public class TestApp : IAsyncLifetime
         // Tests share one client IP; the rate-limit tests set the production defaults back.
         ["RateLimits:LoginPerMinute"] = "100000",
         ["RateLimits:RefreshPerMinute"] = "100000",
+        // Sync tests drive the alive ping and the pull themselves; timers firing in between would race them.
+        ["Sync:TimersEnabled"] = "false",
+        ["Sync:StepRetryMilliseconds"] = "50",
         ["Security:SettingsEncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
     };
 

@@ -238,6 +238,8 @@ public sealed class BadInputSweepTests(TestApp app, ITestOutputHelper output) : 
     /// <summary>Rows of one organization that give every id route something real to aim at.</summary>
     private sealed record Ids(Guid Space, Guid Person, Guid List, Guid Room, Guid User)
     {
+        private static readonly Guid NoSuchRow = Guid.NewGuid();
+
         public Guid For(string path) => path switch
         {
             _ when path.StartsWith("/api/spaces/", StringComparison.Ordinal) => Space,
@@ -245,6 +247,8 @@ public sealed class BadInputSweepTests(TestApp app, ITestOutputHelper output) : 
             _ when path.StartsWith("/api/people/", StringComparison.Ordinal) => Person,
             _ when path.StartsWith("/api/conference/", StringComparison.Ordinal) => Room,
             _ when path.StartsWith("/api/users/", StringComparison.Ordinal) => User,
+            // Sync jobs and dead letters: an id of nothing in this organization (404 is that route's documented answer).
+            _ when path.StartsWith("/api/sync/", StringComparison.Ordinal) => NoSuchRow,
             _ => throw new InvalidOperationException($"No id for {path}"),
         };
     }

@@ -1,0 +1,104 @@
+using ElectisSpace.Core.Routing;
+using ElectisSpace.Core.Configuration;
+using ElectisSpace.Core.Sync;
+using ElectisSpace.Core.Sync.Alive;
+using ElectisSpace.Core.Sync.FullSync;
+using ElectisSpace.Core.Sync.Jobs;
+using ElectisSpace.Core.Sync.Pull;
+using ElectisSpace.Core.Database;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ElectisSpace.Functions;
+
+// The sync engine's non-HTTP functions: the alive and pull timers (NCRONTAB from the Sync:* settings) and the full sync
+// as a Durable orchestration. Orchestrator and activities are declared by hand (the DurableTask source generator is not
+// served here); their bodies are the shared FullSyncOrchestration.RunAsync and SyncSteps, which tests run under the
+// in-process Durable test host.
+
+public sealed class SyncTimerFunctions(AimsAliveMonitor alive, PullSync pull)
+{
+    [Function("Sync_AliveTimer")]
+    public Task<int> Alive([TimerTrigger("%Sync:AliveSchedule%")] TimerInfo timer, CancellationToken ct) => alive.PingAllAsync(ct);
+
+    [Function("Sync_PullTimer")]
+    public Task<int> Pull([TimerTrigger("%Sync:PullSchedule%")] TimerInfo timer, CancellationToken ct) => pull.RunDueAsync(ct);
+}
+
+public sealed class FullSyncFunctions(SyncSteps steps)
+{
+    [Function(FullSyncOrchestration.Name)]
+    public static Task<SyncStats> Orchestrate([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        FullSyncOrchestration.RunAsync(context, context.GetInput<FullSyncInput>()!);
+
+    [Function(FullSyncOrchestration.Begin)]
+    public Task Begin([ActivityTrigger] Guid jobId) => steps.BeginAsync(jobId);
+
+    [Function(FullSyncOrchestration.Plan)]
+    public Task<PlanSummary> Plan([ActivityTrigger] Guid jobId) => steps.PlanAsync(jobId);
+
+    [Function(FullSyncOrchestration.Apply)]
+    public Task<StepResult> Apply([ActivityTrigger] Guid jobId) => steps.ApplyLocalAsync(jobId);
+
+    [Function(FullSyncOrchestration.Push)]
+    public Task<StepResult> Push([ActivityTrigger] BatchInput input) => steps.PushBatchAsync(input.JobId, input.Batch);
+
+    [Function(FullSyncOrchestration.BatchFailed)]
+    public Task<StepResult> BatchFailed([ActivityTrigger] BatchFailure input) => steps.MarkBatchFailedAsync(input.JobId, input.Batch, input.Reason);
+
+    [Function(FullSyncOrchestration.Complete)]
+    public Task<SyncStats> Complete([ActivityTrigger] CompleteInput input) => steps.CompleteAsync(input.JobId, input.Stats);
+
+    [Function(FullSyncOrchestration.Fail)]
+    public Task Fail([ActivityTrigger] FailInput input) => steps.FailAsync(input.JobId, input.Reason);
+}
+
+/// <summary>
+/// Functions' full sync starter, built on the Durable client binding of the HTTP trigger: the job row (the one-per-organization
+/// rule lives in its unique index) and the orchestration under the organization's singleton instance id.
+/// </summary>
+public sealed class DurableFullSyncStarter(DurableTaskClient client, IServiceProvider services) : IFullSyncStarter
+{
+    public async Task<(Guid JobId, bool Started)> StartAsync(Guid orgId, Guid? requestedBy, CancellationToken ct)
+    {
+        var db = services.GetRequiredService<Db>();
+        var instanceId = FullSyncOrchestration.InstanceId(orgId);
+        var (jobId, created) = await SyncJobStore.CreateAsync(db, orgId, SyncJobTypes.Full, "api", requestedBy, ct);
+        if (!created) return (jobId, false);
+        if (await client.GetInstanceAsync(instanceId, ct) is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
+        {
+            // The previous run is still finishing (its job row already closed): this job waits for no one, it is refused.
+            await db.ReadAsync(c => SyncJobStore.FailAsync(c, jobId, "The previous full sync orchestration is still finishing; try again shortly."), ct);
+            return (jobId, true);
+        }
+        var sync = services.GetRequiredService<ServerSettings>().Sync;
+        await client.ScheduleNewOrchestrationInstanceAsync(FullSyncOrchestration.Name,
+            new FullSyncInput(jobId, sync.StepMaxAttempts, sync.StepRetryMilliseconds), new StartOrchestrationOptions(instanceId), ct);
+        return (jobId, true);
+    }
+}
+
+public static class SyncJobsFunctions
+{
+    [Function("Sync_Trigger")]
+    public static Task<IResult> Trigger([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "sync/trigger")] HttpRequest req, [DurableClient] DurableTaskClient client) => ServeWithDurable("Sync_Trigger", req, client);
+
+    [Function("Sync_Jobs")]
+    public static Task<IResult> Jobs([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "sync/jobs")] HttpRequest req) => ApiRoutes.Serve("Sync_Jobs", req);
+
+    [Function("Sync_Job")]
+    public static Task<IResult> Job([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "sync/jobs/{id:guid}")] HttpRequest req) => ApiRoutes.Serve("Sync_Job", req);
+
+    [Function("Spaces_Sync")]
+    public static Task<IResult> SpacesSync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "spaces/sync")] HttpRequest req, [DurableClient] DurableTaskClient client) => ServeWithDurable("Spaces_Sync", req, client);
+
+    /// <summary>Full-sync starts go through the Durable client binding: the shared handler finds this starter in the request's features.</summary>
+    private static Task<IResult> ServeWithDurable(string route, HttpRequest req, DurableTaskClient client)
+    {
+        req.HttpContext.Features.Set<IFullSyncStarter>(new DurableFullSyncStarter(client, req.HttpContext.RequestServices));
+        return ApiRoutes.Serve(route, req);
+    }
+}

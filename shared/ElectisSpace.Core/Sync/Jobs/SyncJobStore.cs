@@ -1,0 +1,105 @@
+namespace ElectisSpace.Core.Sync.Jobs;
+
+public static class SyncJobTypes
+{
+    public const string Full = "full", Pull = "pull", Push = "push";
+}
+
+/// <summary>What a sync did. Downloaded: AIMS-side changes taken into the server; Uploaded: articles/labels written to
+/// (or deleted from) AIMS; Conflicts: changed on both sides and resolved; Errors: items that failed; Read: articles read from AIMS.</summary>
+public sealed record SyncStats(int Downloaded = 0, int Uploaded = 0, int Conflicts = 0, int Errors = 0, int Read = 0)
+{
+    public SyncStats Add(SyncStats o) => new(Downloaded + o.Downloaded, Uploaded + o.Uploaded, Conflicts + o.Conflicts, Errors + o.Errors, Read + o.Read);
+}
+
+public sealed record SyncConflictDto(string ArticleId, string? EntityType, Guid? EntityId, string Kind, string Strategy, string Winner, DateTimeOffset CreatedAt);
+
+public sealed record SyncJobDto(Guid Id, Guid JobId, string Type, string Status, string Trigger, DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, SyncStats Stats, string? Error, IReadOnlyList<SyncConflictDto>? Conflicts = null);
+
+/// <summary>The sync_jobs table: the one job record both hosts (and every job type) write.</summary>
+public static class SyncJobStore
+{
+    private const string Columns = "id, type, status, trigger, created_at, started_at, completed_at, stats::text AS stats, error";
+
+    /// <summary>
+    /// A new job, or — for full and pull — the organization's active one when there is one (the partial unique index
+    /// sync_jobs_one_active_idx decides, across instances and hosts). Created = false means "answer with the running job".
+    /// </summary>
+    public static async Task<(Guid JobId, bool Created)> CreateAsync(Db db, Guid orgId, string type, string trigger, Guid? requestedBy,
+        CancellationToken ct = default) =>
+        await db.InTransactionAsync(async (c, tx) =>
+        {
+            var id = await c.ExecuteScalarAsync<Guid?>("""
+                INSERT INTO sync_jobs (org_id, type, trigger, requested_by) VALUES (@orgId, @type, @trigger, @requestedBy)
+                ON CONFLICT DO NOTHING RETURNING id
+                """, new { orgId, type, trigger, requestedBy }, tx);
+            if (id is { } created) return (created, true);
+            var running = await c.ExecuteScalarAsync<Guid>("""
+                SELECT id FROM sync_jobs WHERE org_id = @orgId AND type = @type AND status IN ('queued', 'running') LIMIT 1
+                """, new { orgId, type }, tx);
+            return (running, false);
+        }, ct);
+
+    public static Task<Guid> OrgOfAsync(NpgsqlConnection c, Guid jobId) =>
+        c.ExecuteScalarAsync<Guid?>("SELECT org_id FROM sync_jobs WHERE id = @jobId", new { jobId })
+            .ContinueWith(t => t.Result ?? throw new InvalidOperationException($"Sync job {jobId} does not exist."));
+
+    public static Task<int> MarkRunningAsync(NpgsqlConnection c, Guid jobId) =>
+        c.ExecuteAsync("UPDATE sync_jobs SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = @jobId", new { jobId });
+
+    public static Task CompleteAsync(NpgsqlConnection c, NpgsqlTransaction? tx, Guid jobId, SyncStats stats) =>
+        c.ExecuteAsync("""
+            UPDATE sync_jobs SET status = 'completed', completed_at = now(), started_at = coalesce(started_at, now()), stats = @stats::jsonb
+            WHERE id = @jobId
+            """, new { jobId, stats = Json.Serialize(stats) }, tx);
+
+    public static Task<int> FailAsync(NpgsqlConnection c, Guid jobId, string reason, SyncStats? stats = null) =>
+        c.ExecuteAsync("""
+            UPDATE sync_jobs SET status = 'failed', completed_at = now(), started_at = coalesce(started_at, now()), error = @reason,
+                   stats = coalesce(@stats::jsonb, stats)
+            WHERE id = @jobId AND status <> 'completed'
+            """, new { jobId, reason, stats = stats is null ? null : Json.Serialize(stats) });
+
+    public static async Task<SyncJobDto?> GetAsync(NpgsqlConnection c, Guid orgId, Guid jobId)
+    {
+        var row = await c.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM sync_jobs WHERE org_id = @orgId AND id = @jobId", new { orgId, jobId });
+        if (row is null) return null;
+        var conflicts = (await c.QueryAsync<ConflictRow>("""
+            SELECT article_id, entity_type, entity_id, kind, strategy, winner, created_at FROM sync_conflicts
+            WHERE org_id = @orgId AND job_id = @jobId ORDER BY article_id, kind LIMIT 100
+            """, new { orgId, jobId })).Select(r => r.ToDto()).ToList();
+        return row.ToDto(conflicts);
+    }
+
+    public static async Task<(IReadOnlyList<SyncJobDto> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, PageRequest page, string? type)
+    {
+        var total = await c.ExecuteScalarAsync<long>("SELECT count(*) FROM sync_jobs WHERE org_id = @orgId AND (@type::text IS NULL OR type = @type)",
+            new { orgId, type });
+        var rows = await c.QueryAsync<Row>($"""
+            SELECT {Columns} FROM sync_jobs WHERE org_id = @orgId AND (@type::text IS NULL OR type = @type)
+            ORDER BY created_at DESC, id LIMIT @Limit OFFSET @Offset
+            """, new { orgId, type, page.Limit, page.Offset });
+        return (rows.Select(r => r.ToDto(null)).ToList(), total);
+    }
+
+    private sealed class Row
+    {
+        public Guid Id { get; set; } public string Type { get; set; } = ""; public string Status { get; set; } = ""; public string Trigger { get; set; } = "";
+        public DateTime CreatedAt { get; set; } public DateTime? StartedAt { get; set; } public DateTime? CompletedAt { get; set; }
+        public string Stats { get; set; } = "{}"; public string? Error { get; set; }
+
+        public SyncJobDto ToDto(IReadOnlyList<SyncConflictDto>? conflicts) => new(Id, Id, Type, Status, Trigger, Utc(CreatedAt),
+            StartedAt is { } s ? Utc(s) : null, CompletedAt is { } d ? Utc(d) : null,
+            JsonSerializer.Deserialize<SyncStats>(Stats, Json.Options) ?? new SyncStats(), Error, conflicts);
+    }
+
+    private sealed class ConflictRow
+    {
+        public string ArticleId { get; set; } = ""; public string? EntityType { get; set; } public Guid? EntityId { get; set; }
+        public string Kind { get; set; } = ""; public string Strategy { get; set; } = ""; public string Winner { get; set; } = ""; public DateTime CreatedAt { get; set; }
+        public SyncConflictDto ToDto() => new(ArticleId, EntityType, EntityId, Kind, Strategy, Winner, Utc(CreatedAt));
+    }
+
+    private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+}
