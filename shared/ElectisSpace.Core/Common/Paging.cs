@@ -3,7 +3,17 @@ namespace ElectisSpace.Core.Common;
 /// <summary>page/limit from the query string, validated; Offset for SQL.</summary>
 public sealed record PageRequest(int Page, int Limit)
 {
-    public int Offset => (Page - 1) * Limit;
+    /// <summary>64-bit, so no page/limit pair can overflow it.</summary>
+    public long Offset => (Page - 1L) * Limit;
+
+    /// <summary>
+    /// The exact total without a count(*) when this page shows it: a page with rows but fewer than the limit is the last
+    /// one, and an empty first page means none. Otherwise null, and the caller counts.
+    /// </summary>
+    public long? TotalFromPage(int rowsOnPage) =>
+        rowsOnPage > 0 && rowsOnPage < Limit ? Offset + rowsOnPage
+        : rowsOnPage == 0 && Page == 1 ? 0
+        : null;
 
     public static PageRequest From(HttpRequest req, int defaultLimit = 20, int maxLimit = 100)
     {
