@@ -87,17 +87,23 @@ public sealed record ListCursor(string Sort, string? Value, Guid Id, int Page, i
 public static class KeysetList
 {
     /// <summary>
-    /// The page's SQL: columns/from are code constants, where the list's filters. Rows get the sort column's value as
-    /// text in sort_value, for the next cursor. After a cursor the offset is 0: the cursor's range replaces it.
+    /// The page's SQL: columns, table ("people p") and join are code constants, where the list's filters. The page is
+    /// cut from the table alone (an index range however deep the offset) and only its rows are joined, so a deep page
+    /// never joins and sorts the whole table. Rows get the sort column's value as text in sort_value, for the next cursor.
+    /// After a cursor the offset is 0: the cursor's range replaces it.
     /// </summary>
-    public static (string Sql, DynamicParameters Args) PageQuery(string columns, string from, SqlWhere where, ListSort sort,
+    public static (string Sql, DynamicParameters Args) PageQuery(string columns, string table, string join, SqlWhere where, ListSort sort,
         string idSql, PageRequest page, ListCursor? cursor)
     {
         where.Parameters.Add("Limit", page.Limit);
         where.Parameters.Add("Offset", cursor is null ? page.Offset : 0);
         cursor?.AddAfter(where, sort, idSql);
-        return ($"{columns}, ({sort.Column.Sql})::text AS sort_value {from} {where} ORDER BY {sort.OrderBy(idSql)} LIMIT @Limit OFFSET @Offset",
-            where.Parameters);
+        var alias = table.Split(' ')[^1];
+        return ($"""
+            {columns}, ({sort.Column.Sql})::text AS sort_value
+            FROM (SELECT * FROM {table} {where} ORDER BY {sort.OrderBy(idSql)} LIMIT @Limit OFFSET @Offset) {alias} {join}
+            ORDER BY {sort.OrderBy(idSql)}
+            """, where.Parameters);
     }
 
     /// <summary>One page and the exact total, counted only when the page doesn't show it (always after a cursor).</summary>

@@ -39,8 +39,8 @@ public static class PeopleRepository
         SELECT p.id, p.external_id, p.data::text AS data, p.assigned_space_id, p.virtual_space_id, p.sync_status, p.last_synced_at,
                p.sync_error, p.version, p.created_at, p.updated_at, s.external_id AS space_external_id, s.label_code AS space_label_code
         """;
-    private const string From = "FROM people p LEFT JOIN spaces s ON s.id = p.assigned_space_id";
-    private const string Select = Columns + "\n" + From;
+    private const string Table = "people p", Join = "LEFT JOIN spaces s ON s.id = p.assigned_space_id";
+    private const string Select = Columns + "\nFROM " + Table + " " + Join;
 
     /// <summary>sort= allow-list (API field → SQL); each has an (org_id, column, id) index.</summary>
     public static readonly IReadOnlyDictionary<string, SortColumn> SortColumns = new Dictionary<string, SortColumn>
@@ -73,11 +73,14 @@ public static class PeopleRepository
         KeysetList.PageAsync<PersonRow>(c, ListQuery(orgId, f, page, cursor), () => CountQuery(orgId, f), page, cursor);
 
     public static (string Sql, DynamicParameters Args) ListQuery(Guid orgId, PeopleFilter f, PageRequest page, ListCursor? cursor) =>
-        KeysetList.PageQuery(Columns, From, Where(orgId, f), f.Sort, "p.id", page, cursor);
+        KeysetList.PageQuery(Columns, Table, Join, Where(orgId, f), f.Sort, "p.id", page, cursor);
 
+    /// <summary>The total: unfiltered, the organization's row count kept by migration 0009's triggers (exact, one index read).</summary>
     public static (string Sql, DynamicParameters Args) CountQuery(Guid orgId, PeopleFilter f)
     {
         var where = Where(orgId, f);
+        if (f.Search is null && f.Assigned is null && f.ListId is null)
+            return ("SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE org_id = @orgId AND table_name = 'people'", where.Parameters);
         return ($"SELECT count(*) FROM people p {where}", where.Parameters);
     }
 

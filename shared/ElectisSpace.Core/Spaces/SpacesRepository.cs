@@ -42,8 +42,8 @@ public static class SpacesRepository
                s.sync_error, s.version, s.created_at, s.updated_at,
                p.id AS person_id, p.external_id AS person_external_id, p.data::text AS person_data
         """;
-    private const string From = "FROM spaces s LEFT JOIN people p ON p.assigned_space_id = s.id";
-    private const string Select = Columns + "\n" + From;
+    private const string Table = "spaces s", Join = "LEFT JOIN people p ON p.assigned_space_id = s.id";
+    private const string Select = Columns + "\nFROM " + Table + " " + Join;
 
     /// <summary>sort= allow-list (API field → SQL); each has an (org_id, column, id) index.</summary>
     public static readonly IReadOnlyDictionary<string, SortColumn> SortColumns = new Dictionary<string, SortColumn>
@@ -74,11 +74,14 @@ public static class SpacesRepository
         KeysetList.PageAsync<SpaceRow>(c, ListQuery(orgId, f, page, cursor), () => CountQuery(orgId, f), page, cursor);
 
     public static (string Sql, DynamicParameters Args) ListQuery(Guid orgId, SpaceFilter f, PageRequest page, ListCursor? cursor) =>
-        KeysetList.PageQuery(Columns, From, Where(orgId, f), f.Sort, "s.id", page, cursor);
+        KeysetList.PageQuery(Columns, Table, Join, Where(orgId, f), f.Sort, "s.id", page, cursor);
 
+    /// <summary>The total: unfiltered, the organization's row count kept by migration 0009's triggers (exact, one index read).</summary>
     public static (string Sql, DynamicParameters Args) CountQuery(Guid orgId, SpaceFilter f)
     {
         var where = Where(orgId, f);
+        if (f.Search is null && f.HasLabel is null && f.SyncStatus is null)
+            return ("SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE org_id = @orgId AND table_name = 'spaces'", where.Parameters);
         return ($"SELECT count(*) FROM spaces s {where}", where.Parameters);
     }
 }

@@ -40,3 +40,42 @@ CREATE INDEX conference_rooms_org_external_id_idx ON conference_rooms (org_id, e
 -- Audit filters, newest first within each.
 CREATE INDEX audit_logs_org_action_time_idx ON audit_logs (org_id, action, created_at DESC);
 CREATE INDEX audit_logs_org_user_time_idx ON audit_logs (org_id, user_id, created_at DESC);
+
+-- Exact row counts per organization for the unfiltered people and spaces lists, so their pagination.total is one
+-- index read instead of counting every row on every request. Kept by statement triggers in the same transaction as
+-- the change (so the total is exactly what count(*) would say to the same reader). Each backend adds to its own shard
+-- row (pg_backend_pid() % 64): concurrent writers in one organization don't queue on one counter row; a read sums the shards.
+-- No foreign key: when an organization is deleted its rows' delete triggers still write here (leftover rows are harmless).
+CREATE TABLE row_counts (
+    org_id     uuid    NOT NULL,
+    table_name text    NOT NULL,
+    shard      integer NOT NULL,
+    n          bigint  NOT NULL,
+    PRIMARY KEY (org_id, table_name, shard)
+);
+
+CREATE FUNCTION row_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO row_counts (org_id, table_name, shard, n)
+        SELECT org_id, TG_TABLE_NAME, pg_backend_pid() % 64, count(*) FROM new_rows GROUP BY org_id ORDER BY org_id
+        ON CONFLICT (org_id, table_name, shard) DO UPDATE SET n = row_counts.n + EXCLUDED.n;
+    ELSE
+        INSERT INTO row_counts (org_id, table_name, shard, n)
+        SELECT org_id, TG_TABLE_NAME, pg_backend_pid() % 64, -count(*) FROM old_rows GROUP BY org_id ORDER BY org_id
+        ON CONFLICT (org_id, table_name, shard) DO UPDATE SET n = row_counts.n + EXCLUDED.n;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER people_count_insert AFTER INSERT ON people REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION row_counts_add();
+CREATE TRIGGER people_count_delete AFTER DELETE ON people REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION row_counts_add();
+CREATE TRIGGER spaces_count_insert AFTER INSERT ON spaces REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION row_counts_add();
+CREATE TRIGGER spaces_count_delete AFTER DELETE ON spaces REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION row_counts_add();
+
+INSERT INTO row_counts (org_id, table_name, shard, n) SELECT org_id, 'people', 0, count(*) FROM people GROUP BY org_id;
+INSERT INTO row_counts (org_id, table_name, shard, n) SELECT org_id, 'spaces', 0, count(*) FROM spaces GROUP BY org_id;
