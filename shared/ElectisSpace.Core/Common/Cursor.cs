@@ -54,6 +54,13 @@ public sealed record ListCursor(string Sort, string? Value, Guid Id, int Page, i
             throw ApiException.Validation("limit differs from the cursor's.", new FieldError("limit", $"This cursor pages by {cursor.Limit}."));
         if (cursor.Sort != sort.Spelling)
             throw ApiException.Validation("sort differs from the cursor's.", new FieldError("sort", $"This cursor pages by sort={cursor.Sort}."));
+        if (cursor.Value is { } value && sort.Column.Type == "timestamptz")
+        {
+            // Only a timestamp .NET can read reaches PostgreSQL's cast: a tampered cursor is a 400, never a 500.
+            if (!DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var at))
+                throw ApiException.Validation("cursor is not valid.", new FieldError("cursor", "Pass the pagination.nextCursor of a previous answer unchanged."));
+            cursor = cursor with { Value = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture) };
+        }
         return (new PageRequest(cursor.Page, cursor.Limit), cursor);
     }
 
@@ -83,36 +90,47 @@ public sealed record ListCursor(string Sort, string? Value, Guid Id, int Page, i
             : null;
 }
 
-/// <summary>The page query of a keyset-pageable list, shared so every such list pages and counts the same way.</summary>
-public static class KeysetList
+/// <summary>
+/// A keyset-pageable list's source: its columns, its table with alias ("people p"), the join its rows need and its id
+/// column, all code constants. Every such list pages and counts the same way through it.
+/// </summary>
+public sealed record KeysetList(string Columns, string Table, string Join, string IdSql)
 {
     /// <summary>
-    /// The page's SQL: columns, table ("people p") and join are code constants, where the list's filters. The page is
-    /// cut from the table alone (an index range however deep the offset) and only its rows are joined, so a deep page
-    /// never joins and sorts the whole table. Rows get the sort column's value as text in sort_value, for the next cursor.
-    /// After a cursor the offset is 0: the cursor's range replaces it.
+    /// The page's SQL for the list's filters. The page is cut from the table alone (an index range however deep the
+    /// offset) and only its rows are joined, so a deep page never joins and sorts the whole table. Rows get the sort
+    /// column's value as text in sort_value, for the next cursor. After a cursor the offset is 0: the cursor's range replaces it.
     /// </summary>
-    public static (string Sql, DynamicParameters Args) PageQuery(string columns, string table, string join, SqlWhere where, ListSort sort,
-        string idSql, PageRequest page, ListCursor? cursor)
+    public (string Sql, DynamicParameters Args) PageQuery(SqlWhere where, ListSort sort, PageRequest page, ListCursor? cursor)
     {
         where.Parameters.Add("Limit", page.Limit);
         where.Parameters.Add("Offset", cursor is null ? page.Offset : 0);
-        cursor?.AddAfter(where, sort, idSql);
-        var alias = table.Split(' ')[^1];
+        cursor?.AddAfter(where, sort, IdSql);
+        var alias = Table.Split(' ')[^1];
         return ($"""
-            {columns}, ({sort.Column.Sql})::text AS sort_value
-            FROM (SELECT * FROM {table} {where} ORDER BY {sort.OrderBy(idSql)} LIMIT @Limit OFFSET @Offset) {alias} {join}
-            ORDER BY {sort.OrderBy(idSql)}
+            {Columns}, ({sort.Column.Sql})::text AS sort_value
+            FROM (SELECT * FROM {Table} {where} ORDER BY {sort.OrderBy(IdSql)} LIMIT @Limit OFFSET @Offset) {alias} {Join}
+            ORDER BY {sort.OrderBy(IdSql)}
             """, where.Parameters);
     }
 
+    /// <summary>
+    /// The total for the list's filters. With none, the organization's row count kept by migration 0009's triggers
+    /// (exact, one index read, not a count of every row on every request).
+    /// </summary>
+    public (string Sql, DynamicParameters Args) CountQuery(SqlWhere where) =>
+        (where.IsScopeOnly
+            ? $"SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE org_id = @orgId AND table_name = '{Table.Split(' ')[0]}'"
+            : $"SELECT count(*) FROM {Table} {where}", where.Parameters);
+
     /// <summary>One page and the exact total, counted only when the page doesn't show it (always after a cursor).</summary>
-    public static async Task<(IReadOnlyList<T> Rows, long Total)> PageAsync<T>(NpgsqlConnection c, (string Sql, DynamicParameters Args) query,
-        Func<(string Sql, DynamicParameters Args)> count, PageRequest page, ListCursor? cursor)
+    public async Task<(IReadOnlyList<T> Rows, long Total)> PageAsync<T>(NpgsqlConnection c, Func<SqlWhere> where, ListSort sort,
+        PageRequest page, ListCursor? cursor)
     {
-        var rows = (await c.QueryAsync<T>(query.Sql, query.Args)).ToList();
+        var (sql, args) = PageQuery(where(), sort, page, cursor);
+        var rows = (await c.QueryAsync<T>(sql, args)).ToList();
         if ((cursor is null ? page.TotalFromPage(rows.Count) : null) is { } shown) return (rows, shown);
-        var (countSql, countArgs) = count();
+        var (countSql, countArgs) = CountQuery(where());
         return (rows, await c.ExecuteScalarAsync<long>(countSql, countArgs));
     }
 }

@@ -31,5 +31,8 @@ public sealed class SqlWhere
         return And(term);
     }
 
+    /// <summary>Only the organization scope: no filter applies.</summary>
+    public bool IsScopeOnly => _terms.Count == 1;
+
     public override string ToString() => "WHERE " + string.Join("\n  AND ", _terms);
 }

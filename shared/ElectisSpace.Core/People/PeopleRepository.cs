@@ -67,22 +67,16 @@ public static class PeopleRepository
             """);
     }
 
+    private static readonly KeysetList List = new(Columns, Table, Join, "p.id");
+
     /// <summary>One page (by page= or after a cursor) and the exact total; see KeysetList.</summary>
     public static Task<(IReadOnlyList<PersonRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, PeopleFilter f,
-        PageRequest page, ListCursor? cursor = null) =>
-        KeysetList.PageAsync<PersonRow>(c, ListQuery(orgId, f, page, cursor), () => CountQuery(orgId, f), page, cursor);
+        PageRequest page, ListCursor? cursor = null) => List.PageAsync<PersonRow>(c, () => Where(orgId, f), f.Sort, page, cursor);
 
     public static (string Sql, DynamicParameters Args) ListQuery(Guid orgId, PeopleFilter f, PageRequest page, ListCursor? cursor) =>
-        KeysetList.PageQuery(Columns, Table, Join, Where(orgId, f), f.Sort, "p.id", page, cursor);
+        List.PageQuery(Where(orgId, f), f.Sort, page, cursor);
 
-    /// <summary>The total: unfiltered, the organization's row count kept by migration 0009's triggers (exact, one index read).</summary>
-    public static (string Sql, DynamicParameters Args) CountQuery(Guid orgId, PeopleFilter f)
-    {
-        var where = Where(orgId, f);
-        if (f.Search is null && f.Assigned is null && f.ListId is null)
-            return ("SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE org_id = @orgId AND table_name = 'people'", where.Parameters);
-        return ($"SELECT count(*) FROM people p {where}", where.Parameters);
-    }
+    public static (string Sql, DynamicParameters Args) CountQuery(Guid orgId, PeopleFilter f) => List.CountQuery(Where(orgId, f));
 
     /// <summary>Every row the list's filters select, in its order, read as PostgreSQL sends them (for streaming).</summary>
     public static IAsyncEnumerable<PersonRow> StreamAsync(NpgsqlConnection c, Guid orgId, PeopleFilter f)

@@ -68,20 +68,14 @@ public static class SpacesRepository
             """);
     }
 
+    private static readonly KeysetList List = new(Columns, Table, Join, "s.id");
+
     /// <summary>One page (by page= or after a cursor) and the exact total; see KeysetList.</summary>
     public static Task<(IReadOnlyList<SpaceRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, SpaceFilter f,
-        PageRequest page, ListCursor? cursor = null) =>
-        KeysetList.PageAsync<SpaceRow>(c, ListQuery(orgId, f, page, cursor), () => CountQuery(orgId, f), page, cursor);
+        PageRequest page, ListCursor? cursor = null) => List.PageAsync<SpaceRow>(c, () => Where(orgId, f), f.Sort, page, cursor);
 
     public static (string Sql, DynamicParameters Args) ListQuery(Guid orgId, SpaceFilter f, PageRequest page, ListCursor? cursor) =>
-        KeysetList.PageQuery(Columns, Table, Join, Where(orgId, f), f.Sort, "s.id", page, cursor);
+        List.PageQuery(Where(orgId, f), f.Sort, page, cursor);
 
-    /// <summary>The total: unfiltered, the organization's row count kept by migration 0009's triggers (exact, one index read).</summary>
-    public static (string Sql, DynamicParameters Args) CountQuery(Guid orgId, SpaceFilter f)
-    {
-        var where = Where(orgId, f);
-        if (f.Search is null && f.HasLabel is null && f.SyncStatus is null)
-            return ("SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE org_id = @orgId AND table_name = 'spaces'", where.Parameters);
-        return ($"SELECT count(*) FROM spaces s {where}", where.Parameters);
-    }
+    public static (string Sql, DynamicParameters Args) CountQuery(Guid orgId, SpaceFilter f) => List.CountQuery(Where(orgId, f));
 }

@@ -113,6 +113,9 @@ public sealed class ListQueryTests(TestApp app) : IClassFixture<TestApp>
         await HttpAssert.Status(await c.GetAsync($"/api/people?cursor={cursor}&sort=-name&limit=5"), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
         await HttpAssert.Status(await c.GetAsync($"/api/people?cursor={cursor}&sort=name&limit=6"), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
         await HttpAssert.Status(await c.GetAsync($"/api/people?cursor={cursor}&sort=name&page=2"), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
+        // A well-formed cursor with a value that is no timestamp (hand-made) is a 400 too, not a database error.
+        var forged = new ListCursor("createdAt", "not a time", Guid.NewGuid(), 2, 50).Encode();
+        await HttpAssert.Status(await c.GetAsync($"/api/people?cursor={forged}"), HttpStatusCode.BadRequest, "VALIDATION_ERROR");
         var second = await HttpAssert.Status(await c.GetAsync($"/api/people?cursor={cursor}&sort=name"), HttpStatusCode.OK);
         Assert.Equal(2, second.GetProperty("pagination").GetProperty("page").GetInt32());
 
