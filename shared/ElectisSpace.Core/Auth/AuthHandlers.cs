@@ -71,9 +71,8 @@ public static class AuthHandlers
                     AuditActions.LoginFailed, "user", null, null, new { email, reason = "unknown email" });
                 return (ApiException.Unauthorized(InvalidCredentials), (TokenResponse?)null);
             }
-            if (match is { } m)
+            if (match is { } u)
             {
-                var u = m;
                 var who = new AuditContext(u.OrgId, u.Id, ctx.Ip, ctx.UserAgent);
                 if (!u.IsActive)
                 {
@@ -99,20 +98,19 @@ public static class AuthHandlers
             // Wrong password: count it against every candidate account (normally exactly one), atomically in the row.
             ApiException failure = ApiException.Unauthorized(InvalidCredentials);
             var lockUntil = now + LockoutDuration;
-            foreach (var c0 in candidates)
+            foreach (var candidate in candidates)
             {
-                var u = c0;
                 var counted = await c.QuerySingleAsync<FailedLoginCount>("""
                     UPDATE users SET
                         failed_login_count = CASE WHEN failed_login_count + 1 >= @Max THEN 0 ELSE failed_login_count + 1 END,
                         locked_until = CASE WHEN failed_login_count + 1 >= @Max THEN @LockUntil ELSE locked_until END
                     WHERE org_id = @OrgId AND id = @Id
                     RETURNING failed_login_count AS Count, CASE WHEN failed_login_count = 0 THEN locked_until END AS LockedUntil
-                    """, new { Max = MaxFailedLogins, LockUntil = lockUntil, u.OrgId, u.Id }, tx);
+                    """, new { Max = MaxFailedLogins, LockUntil = lockUntil, candidate.OrgId, candidate.Id }, tx);
                 var (count, lockedUntil) = (counted.Count, counted.LockedUntil);
                 var attempts = lockedUntil is null ? count : MaxFailedLogins; // a lockout resets the counter
-                await AuditLog.WriteAsync(c, tx, new AuditContext(u.OrgId, u.Id, ctx.Ip, ctx.UserAgent),
-                    AuditActions.LoginFailed, "user", u.Id, null, new { reason = "wrong password", failedAttempts = attempts, lockedUntil });
+                await AuditLog.WriteAsync(c, tx, new AuditContext(candidate.OrgId, candidate.Id, ctx.Ip, ctx.UserAgent),
+                    AuditActions.LoginFailed, "user", candidate.Id, null, new { reason = "wrong password", failedAttempts = attempts, lockedUntil });
                 if (lockedUntil is { } until && candidates.Count == 1) failure = Locked(until);
             }
             return (failure, null);
