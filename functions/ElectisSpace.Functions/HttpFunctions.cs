@@ -102,6 +102,9 @@ public static class PeopleFunctions
     [Function("People_Create")]
     public static Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people")] HttpRequest req) => ApiRoutes.Serve("People_Create", req);
 
+    [Function("People_Export")]
+    public static Task<IResult> Export([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/export")] HttpRequest req) => ApiRoutes.Serve("People_Export", req);
+
     [Function("People_Import")]
     public static Task<IResult> Import([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "people/import")] HttpRequest req) => ApiRoutes.Serve("People_Import", req);
 

@@ -110,6 +110,18 @@ resource minTls 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-0
   dependsOn: [database]
 }
 
+// Azure allow-lists extensions: the migrations CREATE EXTENSION pg_trgm (trigram indexes behind list search).
+// Configurations of one server are applied one after another, hence the dependency on minTls.
+resource allowedExtensions 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = {
+  parent: server
+  name: 'azure.extensions'
+  properties: {
+    value: 'PG_TRGM'
+    source: 'user-override'
+  }
+  dependsOn: [minTls]
+}
+
 resource azureServicesRule 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = if (!vnetInjected && allowAzureServices) {
   parent: server
   name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'

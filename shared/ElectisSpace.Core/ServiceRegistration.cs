@@ -18,7 +18,7 @@ public static class ServiceRegistration
 
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
-        services.AddNpgsqlDataSource(settings.DatabaseConnectionString);
+        services.AddNpgsqlDataSource(settings.PooledConnectionString);
         services.AddSingleton<Db>();
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<RefreshTokens>();

@@ -1,5 +1,9 @@
 using BenchmarkDotNet.Running;
 
-// dotnet run -c Release --project tests/ElectisSpace.Benchmarks            (all benchmarks)
+// dotnet run -c Release --project tests/ElectisSpace.Benchmarks -- bench [--people 100000] [--pool N] [--requests N] [--only NAME] [--out FILE]
+//                                                                   (HTTP load over the seeded host; see README "Performance")
+// dotnet run -c Release --project tests/ElectisSpace.Benchmarks            (all BenchmarkDotNet benchmarks)
 // dotnet run -c Release --project tests/ElectisSpace.Benchmarks -- --filter '*PeopleImport*'
+if (args.FirstOrDefault() == "bench") return await ElectisSpace.Benchmarks.LoadBench.RunAsync(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(ElectisSpace.Benchmarks.PeopleImportBenchmark).Assembly).Run(args);
+return 0;

@@ -15,15 +15,14 @@ public static class AuditHandlers
     private sealed record Filter(Guid OrgId, Guid? UserId, string? Action, string? EntityType, string? EntityId,
         DateTimeOffset? From, DateTimeOffset? To);
 
-    private const string Where = """
-        WHERE a.org_id = @OrgId
-          AND (@UserId::uuid IS NULL OR a.user_id = @UserId)
-          AND (@Action::text IS NULL OR a.action = @Action)
-          AND (@EntityType::text IS NULL OR a.entity_type = @EntityType)
-          AND (@EntityId::text IS NULL OR a.entity_id = @EntityId)
-          AND (@From::timestamptz IS NULL OR a.created_at >= @From)
-          AND (@To::timestamptz IS NULL OR a.created_at <= @To)
-        """;
+    /// <summary>The filters as a WHERE of fixed fragments (see SqlWhere), so each combination plans on its index.</summary>
+    private static SqlWhere Where(Filter f) => new SqlWhere("a.org_id = @orgId", f.OrgId)
+        .And("a.user_id = @userId", "userId", f.UserId)
+        .And("a.action = @action", "action", f.Action)
+        .And("a.entity_type = @entityType", "entityType", f.EntityType)
+        .And("a.entity_id = @entityId", "entityId", f.EntityId)
+        .And("a.created_at >= @from", "from", f.From)
+        .And("a.created_at <= @to", "to", f.To);
 
     private const string Select = """
         SELECT a.id AS Id, a.user_id AS UserId, u.email AS UserEmail, a.action AS Action, a.entity_type AS EntityType,
@@ -58,12 +57,12 @@ public static class AuditHandlers
         var f = ReadFilter(ctx);
         var (rows, total) = await ctx.Service<Db>().ReadAsync(async c =>
         {
-            var args = new DynamicParameters(f);
-            args.Add("Limit", page.Limit);
-            args.Add("Offset", page.Offset);
-            var total = await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM audit_logs a {Where}", args);
-            var rows = await c.QueryAsync<Row>($"{Select} {Where} ORDER BY a.created_at DESC, a.id LIMIT @Limit OFFSET @Offset", args);
-            return (rows.ToList(), total);
+            var where = Where(f);
+            where.Parameters.Add("Limit", page.Limit);
+            where.Parameters.Add("Offset", page.Offset);
+            var rows = (await c.QueryAsync<Row>($"{Select} {where} ORDER BY a.created_at DESC, a.id LIMIT @Limit OFFSET @Offset", where.Parameters)).ToList();
+            var total = page.TotalFromPage(rows.Count) ?? await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM audit_logs a {where}", where.Parameters);
+            return (rows, total);
         }, ctx.Aborted);
         return ApiResults.Page(rows.Select(r => r.ToDto()).ToList(), page, total);
     });
@@ -74,9 +73,9 @@ public static class AuditHandlers
         var f = ReadFilter(ctx);
         var rows = await ctx.Service<Db>().ReadAsync(async c =>
         {
-            var args = new DynamicParameters(f);
-            args.Add("Limit", MaxExportRows);
-            return (await c.QueryAsync<Row>($"{Select} {Where} ORDER BY a.created_at DESC, a.id LIMIT @Limit", args)).ToList();
+            var where = Where(f);
+            where.Parameters.Add("Limit", MaxExportRows);
+            return (await c.QueryAsync<Row>($"{Select} {where} ORDER BY a.created_at DESC, a.id LIMIT @Limit", where.Parameters)).ToList();
         }, ctx.Aborted);
 
         var text = new StringWriter(CultureInfo.InvariantCulture);

@@ -48,49 +48,70 @@ public static class AuthHandlers
         var tokens = ctx.Service<RefreshTokens>();
         var now = clock.GetUtcNow();
 
-        // The outcome is decided inside the transaction and thrown after commit: a failed login must
-        // still persist its counter and audit row.
-        var (outcome, response) = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        // The password checks (PBKDF2: CPU work) run before any row is locked, so parallel logins, of many users or of one,
+        // use every core instead of queueing on the user row. The writes after them are single atomic statements that
+        // re-check what the decision rested on (the same hash, not locked, active), so a concurrent lockout, password
+        // change or deactivation still wins. The outcome is thrown after commit: a failed login persists its counter and audit row.
+        var db = ctx.Service<Db>();
+        var candidates = (await db.ReadAsync(c => UsersRepository.FindByEmailAsync(c, email, body.Organization), ctx.Aborted)).ToList();
+        UserRow? match = null;
+        ApiException? early = null;
+        if (candidates.Count == 0) passwords.Verify(passwords.DummyHash, body.Password!); // same cost as a wrong password
+        foreach (var u in candidates)
         {
-            var candidates = (await UsersRepository.FindByEmailAsync(c, tx, email, body.Organization)).ToList();
+            if (u.LockedUntil > now) { early = Locked(u.LockedUntil.Value); break; }
+            if (passwords.Verify(u.PasswordHash, body.Password!)) { match = u; break; }
+        }
+
+        var (outcome, response) = early is not null ? (early, (TokenResponse?)null) : await db.InTransactionAsync(async (c, tx) =>
+        {
             if (candidates.Count == 0)
             {
-                passwords.Verify(passwords.DummyHash, body.Password!); // same cost as a wrong password
                 await AuditLog.WriteAsync(c, tx, new AuditContext(null, null, ctx.Ip, ctx.UserAgent),
                     AuditActions.LoginFailed, "user", null, null, new { email, reason = "unknown email" });
                 return (ApiException.Unauthorized(InvalidCredentials), (TokenResponse?)null);
             }
-            foreach (var u in candidates)
+            if (match is { } u)
             {
                 var who = new AuditContext(u.OrgId, u.Id, ctx.Ip, ctx.UserAgent);
-                if (u.LockedUntil > now)
-                    return (Locked(u.LockedUntil.Value), null);
-                if (!passwords.Verify(u.PasswordHash, body.Password!)) continue;
                 if (!u.IsActive)
                 {
                     await AuditLog.WriteAsync(c, tx, who, AuditActions.LoginFailed, "user", u.Id, null, new { reason = "deactivated" });
                     return (ApiException.Unauthorized("This account has been deactivated."), null);
                 }
-                await c.ExecuteAsync("""
+                var signedIn = await c.ExecuteAsync("""
                     UPDATE users SET last_login_at = now(), failed_login_count = 0, locked_until = NULL
-                    WHERE org_id = @OrgId AND id = @Id
-                    """, new { u.OrgId, u.Id }, tx);
+                    WHERE org_id = @OrgId AND id = @Id AND is_active AND password_hash = @PasswordHash
+                      AND (locked_until IS NULL OR locked_until <= @Now)
+                    """, new { u.OrgId, u.Id, u.PasswordHash, Now = now }, tx);
+                if (signedIn == 0) // changed since it was read: decide on what it is now
+                {
+                    var current = await UsersRepository.GetAsync(c, u.OrgId, u.Id, tx);
+                    return (current?.LockedUntil > now ? Locked(current.LockedUntil.Value)
+                        : current is { IsActive: false } ? ApiException.Unauthorized("This account has been deactivated.")
+                        : ApiException.Unauthorized(InvalidCredentials), null);
+                }
                 await AuditLog.WriteAsync(c, tx, who, AuditActions.Login, "user", u.Id);
                 var session = Guid.NewGuid();
                 var refresh = await tokens.IssueAsync(c, tx, u.OrgId, u.Id, session);
                 return ((ApiException?)null, await TokenResponseAsync(ctx, c, tx, u, refresh, session));
             }
-            // Wrong password: count it against every candidate account (normally exactly one).
+            // Wrong password: count it against every candidate account (normally exactly one), atomically in the row.
             ApiException failure = ApiException.Unauthorized(InvalidCredentials);
-            foreach (var u in candidates)
+            var lockUntil = now + LockoutDuration;
+            foreach (var candidate in candidates)
             {
-                var count = u.FailedLoginCount + 1;
-                DateTimeOffset? lockedUntil = count >= MaxFailedLogins ? now + LockoutDuration : null;
-                await c.ExecuteAsync("""
-                    UPDATE users SET failed_login_count = @Count, locked_until = @LockedUntil WHERE org_id = @OrgId AND id = @Id
-                    """, new { Count = lockedUntil is null ? count : 0, LockedUntil = lockedUntil, u.OrgId, u.Id }, tx);
-                await AuditLog.WriteAsync(c, tx, new AuditContext(u.OrgId, u.Id, ctx.Ip, ctx.UserAgent),
-                    AuditActions.LoginFailed, "user", u.Id, null, new { reason = "wrong password", failedAttempts = count, lockedUntil });
+                var counted = await c.QuerySingleAsync<FailedLoginCount>("""
+                    UPDATE users SET
+                        failed_login_count = CASE WHEN failed_login_count + 1 >= @Max THEN 0 ELSE failed_login_count + 1 END,
+                        locked_until = CASE WHEN failed_login_count + 1 >= @Max THEN @LockUntil ELSE locked_until END
+                    WHERE org_id = @OrgId AND id = @Id
+                    RETURNING failed_login_count AS Count, CASE WHEN failed_login_count = 0 THEN locked_until END AS LockedUntil
+                    """, new { Max = MaxFailedLogins, LockUntil = lockUntil, candidate.OrgId, candidate.Id }, tx);
+                var (count, lockedUntil) = (counted.Count, counted.LockedUntil);
+                var attempts = lockedUntil is null ? count : MaxFailedLogins; // a lockout resets the counter
+                await AuditLog.WriteAsync(c, tx, new AuditContext(candidate.OrgId, candidate.Id, ctx.Ip, ctx.UserAgent),
+                    AuditActions.LoginFailed, "user", candidate.Id, null, new { reason = "wrong password", failedAttempts = attempts, lockedUntil });
                 if (lockedUntil is { } until && candidates.Count == 1) failure = Locked(until);
             }
             return (failure, null);
@@ -100,6 +121,12 @@ public static class AuthHandlers
         SetRefreshCookie(ctx, response!.RefreshToken);
         return ApiResults.Ok(response);
     });
+
+    private sealed class FailedLoginCount
+    {
+        public int Count { get; init; }
+        public DateTimeOffset? LockedUntil { get; init; }
+    }
 
     public static Task<IResult> Refresh(HttpRequest req) => Api.Run(req, async ctx =>
     {

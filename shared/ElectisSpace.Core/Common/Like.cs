@@ -5,4 +5,18 @@ public static class Like
 {
     public static string? Contains(string? text) =>
         text is null ? null : "%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
+
+    /// <summary>
+    /// Adds a contains-search to a list's WHERE on the row's search_text column (migration 0009: the searched fields
+    /// joined by newlines, trigram-indexed). For text without a newline that is exactly "some field contains it";
+    /// text with one could match across fields, so then the per-field predicate (exact) decides as well.
+    /// Both fragments are code constants; the text goes in as @pattern.
+    /// </summary>
+    public static SqlWhere AddSearch(this SqlWhere where, string? text, string searchText, string exact)
+    {
+        if (text is null) return where;
+        where.Parameters.Add("pattern", Contains(text));
+        where.And($"{searchText} ILIKE @pattern");
+        return text.Contains('\n') ? where.And($"({exact})") : where;
+    }
 }

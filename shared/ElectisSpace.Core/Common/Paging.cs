@@ -8,6 +8,15 @@ public sealed record PageRequest(int Page, int Limit)
     // 64-bit: (page - 1) * limit overflows int long before MaxPage * 100 would.
     public long Offset => (long)(Page - 1) * Limit;
 
+    /// <summary>
+    /// The exact total without a count(*) when this page shows it: a page with rows but fewer than the limit is the last
+    /// one, and an empty first page means none. Otherwise null, and the caller counts.
+    /// </summary>
+    public long? TotalFromPage(int rowsOnPage) =>
+        rowsOnPage > 0 && rowsOnPage < Limit ? Offset + rowsOnPage
+        : rowsOnPage == 0 && Page == 1 ? 0
+        : null;
+
     public static PageRequest From(HttpRequest req, int defaultLimit = 20, int maxLimit = 100)
     {
         var errors = new List<FieldError>();

@@ -70,15 +70,14 @@ public static partial class ConferenceHandlers
         var sort = Query.SortSql(req, SortColumns, "externalId");
         var (rows, total) = await ctx.Service<Db>().ReadAsync(async c =>
         {
-            const string where = """
-                WHERE org_id = @orgId AND (@hasMeeting::boolean IS NULL OR has_meeting = @hasMeeting)
-                  AND (@hasLabel::boolean IS NULL OR (label_code IS NOT NULL) = @hasLabel)
-                  AND (@search::text IS NULL OR external_id ILIKE @pattern OR room_name ILIKE @pattern OR meeting_name ILIKE @pattern)
-                """;
-            var args = new { orgId = ctx.User.OrgId, hasMeeting, hasLabel, search, pattern = Like.Contains(search), page.Limit, page.Offset };
-            var total = await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM conference_rooms {where}", args);
-            var rows = await c.QueryAsync<ConferenceRoomRow>($"{Select} {where} ORDER BY {sort}, id LIMIT @Limit OFFSET @Offset", args);
-            return (rows.ToList(), total);
+            var where = new SqlWhere("org_id = @orgId", ctx.User.OrgId).And("has_meeting = @hasMeeting", "hasMeeting", hasMeeting);
+            if (hasLabel is { } labelled) where.And(labelled ? "label_code IS NOT NULL" : "label_code IS NULL");
+            where.AddSearch(search, "search_text", "external_id ILIKE @pattern OR room_name ILIKE @pattern OR meeting_name ILIKE @pattern");
+            where.Parameters.Add("Limit", page.Limit);
+            where.Parameters.Add("Offset", page.Offset);
+            var rows = (await c.QueryAsync<ConferenceRoomRow>($"{Select} {where} ORDER BY {sort}, id LIMIT @Limit OFFSET @Offset", where.Parameters)).ToList();
+            var total = page.TotalFromPage(rows.Count) ?? await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM conference_rooms {where}", where.Parameters);
+            return (rows, total);
         }, ctx.Aborted);
         return ApiResults.Page(rows.Select(ConferenceRoomDto.From).ToList(), page, total);
     });

@@ -18,12 +18,27 @@ public static class PeopleHandlers
 
     public static Task<IResult> List(HttpRequest req) => Api.Run(req, async ctx =>
     {
-        var page = PageRequest.From(req, defaultLimit: 50, maxLimit: 100);
-        var filter = new PeopleFilter(Query.String(req, "search"), Query.Bool(req, "assigned"), Query.Guid(req, "listId"),
-            Query.SortSql(req, PeopleRepository.SortColumns, "createdAt"));
-        var (rows, total) = await ctx.Service<Db>().ReadAsync(c => PeopleRepository.ListAsync(c, ctx.User.OrgId, filter, page), ctx.Aborted);
-        return ApiResults.Page(rows.Select(PersonDto.From).ToList(), page, total);
+        var filter = ReadFilter(req);
+        var (page, cursor) = ListCursor.Read(req, filter.Sort, defaultLimit: 50, maxLimit: 100);
+        var (rows, total) = await ctx.Service<Db>().ReadAsync(c => PeopleRepository.ListAsync(c, ctx.User.OrgId, filter, page, cursor), ctx.Aborted);
+        var next = rows.Count == 0 ? null : ListCursor.Next(page, total, rows.Count, filter.Sort, rows[^1].SortValue, rows[^1].Id);
+        return ApiResults.Page(rows.Select(PersonDto.From).ToList(), page, total, next);
     });
+
+    /// <summary>
+    /// Every person the list's filters select, in its order, as one JSON array streamed while PostgreSQL sends the rows:
+    /// memory stays bounded whatever the count, and a client gets all 10,000 people in one call.
+    /// </summary>
+    public static Task<IResult> Export(HttpRequest req) => Api.Run(req, ctx =>
+    {
+        var filter = ReadFilter(req);
+        var orgId = ctx.User.OrgId;
+        return Task.FromResult(JsonArrayStream.Result(ctx.Service<Db>(), c => PeopleRepository.StreamAsync(c, orgId, filter), PersonDto.From));
+    });
+
+    private static PeopleFilter ReadFilter(HttpRequest req) =>
+        new(Query.String(req, "search"), Query.Bool(req, "assigned"), Query.Guid(req, "listId"),
+            ListSort.From(req, PeopleRepository.SortColumns, "createdAt"));
 
     public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {

@@ -48,11 +48,13 @@ public static class PeopleListsHandlers
         var sort = Query.SortSql(req, new Dictionary<string, string> { ["name"] = "lower(l.name)", ["createdAt"] = "l.created_at", ["updatedAt"] = "l.updated_at" }, "name");
         var (rows, total) = await ctx.Service<Db>().ReadAsync(async c =>
         {
-            const string where = "WHERE l.org_id = @orgId AND (@search::text IS NULL OR l.name ILIKE @pattern)";
-            var args = new { orgId = ctx.User.OrgId, search, pattern = Like.Contains(search), page.Limit, page.Offset };
-            var total = await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM people_lists l {where}", args);
-            var rows = await c.QueryAsync<PeopleListRow>($"{SelectList} {where} ORDER BY {sort}, l.id LIMIT @Limit OFFSET @Offset", args);
-            return (rows.ToList(), total);
+            // The name's trigram index serves the search directly (the document is the one field).
+            var where = new SqlWhere("l.org_id = @orgId", ctx.User.OrgId).AddSearch(search, "l.name", "l.name ILIKE @pattern");
+            where.Parameters.Add("Limit", page.Limit);
+            where.Parameters.Add("Offset", page.Offset);
+            var rows = (await c.QueryAsync<PeopleListRow>($"{SelectList} {where} ORDER BY {sort}, l.id LIMIT @Limit OFFSET @Offset", where.Parameters)).ToList();
+            var total = page.TotalFromPage(rows.Count) ?? await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM people_lists l {where}", where.Parameters);
+            return (rows, total);
         }, ctx.Aborted);
         return ApiResults.Page(rows.Select(r => ToDto(r, null)).ToList(), page, total);
     });

@@ -15,6 +15,8 @@ public sealed class PersonRow
     public DateTimeOffset UpdatedAt { get; init; }
     public string? SpaceExternalId { get; init; }
     public string? SpaceLabelCode { get; init; }
+    /// <summary>The row's value of the list's sort column as text (lists only), for its next-page cursor.</summary>
+    public string? SortValue { get; init; }
 }
 
 public sealed record AssignedSpaceDto(Guid Id, string ExternalId, string? LabelCode);
@@ -29,20 +31,23 @@ public sealed record PersonDto(Guid Id, string? ExternalId, Dictionary<string, s
         r.VirtualSpaceId, EnumNames.Parse<SyncStatus>(r.SyncStatus), r.LastSyncedAt, r.SyncError, r.Version, r.CreatedAt, r.UpdatedAt);
 }
 
-public sealed record PeopleFilter(string? Search, bool? Assigned, Guid? ListId, string SortSql);
+public sealed record PeopleFilter(string? Search, bool? Assigned, Guid? ListId, ListSort Sort);
 
 public static class PeopleRepository
 {
-    private const string Select = """
+    private const string Columns = """
         SELECT p.id, p.external_id, p.data::text AS data, p.assigned_space_id, p.virtual_space_id, p.sync_status, p.last_synced_at,
                p.sync_error, p.version, p.created_at, p.updated_at, s.external_id AS space_external_id, s.label_code AS space_label_code
-        FROM people p LEFT JOIN spaces s ON s.id = p.assigned_space_id
         """;
+    private const string Table = "people p", Join = "LEFT JOIN spaces s ON s.id = p.assigned_space_id";
+    private const string Select = Columns + "\nFROM " + Table + " " + Join;
 
-    public static readonly IReadOnlyDictionary<string, string> SortColumns = new Dictionary<string, string>
+    /// <summary>sort= allow-list (API field → SQL); each has an (org_id, column, id) index.</summary>
+    public static readonly IReadOnlyDictionary<string, SortColumn> SortColumns = new Dictionary<string, SortColumn>
     {
-        ["name"] = "p.data->>'name'", ["externalId"] = "p.external_id", ["virtualSpaceId"] = "p.virtual_space_id",
-        ["syncStatus"] = "p.sync_status", ["createdAt"] = "p.created_at", ["updatedAt"] = "p.updated_at",
+        ["name"] = new("p.data->>'name'"), ["externalId"] = new("p.external_id"), ["virtualSpaceId"] = new("p.virtual_space_id"),
+        ["syncStatus"] = new("p.sync_status", NotNull: true), ["createdAt"] = new("p.created_at", "timestamptz", NotNull: true),
+        ["updatedAt"] = new("p.updated_at", "timestamptz", NotNull: true),
     };
 
     public static Task<PersonRow?> GetAsync(NpgsqlConnection c, Guid orgId, Guid id, NpgsqlTransaction? tx = null, bool forUpdate = false) =>
@@ -55,20 +60,34 @@ public static class PeopleRepository
         c.QuerySingleOrDefaultAsync<PersonRow>(
             $"{Select} WHERE p.org_id = @orgId AND p.assigned_space_id = @spaceId{(forUpdate ? " FOR UPDATE OF p" : "")}", new { orgId, spaceId }, tx);
 
-    public static async Task<(IReadOnlyList<PersonRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, PeopleFilter f, PageRequest page)
+    /// <summary>The list's filters as a WHERE of fixed fragments (see SqlWhere); search is index-backed (see Like.AddSearch).</summary>
+    public static SqlWhere Where(Guid orgId, PeopleFilter f)
     {
-        const string where = """
-            WHERE p.org_id = @orgId
-              AND (@assigned::boolean IS NULL OR (p.assigned_space_id IS NOT NULL) = @assigned)
-              AND (@listId::uuid IS NULL OR EXISTS (SELECT 1 FROM people_list_entries e
-                                                    WHERE e.org_id = @orgId AND e.list_id = @listId AND e.person_id = p.id))
-              AND (@search::text IS NULL OR p.external_id ILIKE @pattern OR p.virtual_space_id ILIKE @pattern
-                   OR EXISTS (SELECT 1 FROM jsonb_each_text(p.data) d WHERE d.value ILIKE @pattern))
-            """;
-        var args = new { orgId, assigned = f.Assigned, listId = f.ListId, search = f.Search, pattern = Like.Contains(f.Search), page.Limit, page.Offset };
-        var total = await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM people p {where}", args);
-        // SortSql comes from the SortColumns allow-list, never from the request text.
-        var rows = await c.QueryAsync<PersonRow>($"{Select} {where} ORDER BY {f.SortSql}, p.id LIMIT @Limit OFFSET @Offset", args);
-        return (rows.ToList(), total);
+        var w = new SqlWhere("p.org_id = @orgId", orgId);
+        if (f.Assigned is { } assigned) w.And(assigned ? "p.assigned_space_id IS NOT NULL" : "p.assigned_space_id IS NULL");
+        w.And("EXISTS (SELECT 1 FROM people_list_entries e WHERE e.org_id = @orgId AND e.list_id = @listId AND e.person_id = p.id)",
+            "listId", f.ListId);
+        return w.AddSearch(f.Search, "p.search_text", """
+            p.external_id ILIKE @pattern OR p.virtual_space_id ILIKE @pattern
+            OR EXISTS (SELECT 1 FROM jsonb_each_text(p.data) d WHERE d.value ILIKE @pattern)
+            """);
+    }
+
+    private static readonly KeysetList List = new(Columns, Table, Join, "p.id");
+
+    /// <summary>One page (by page= or after a cursor) and the exact total; see KeysetList.</summary>
+    public static Task<(IReadOnlyList<PersonRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, PeopleFilter f,
+        PageRequest page, ListCursor? cursor = null) => List.PageAsync<PersonRow>(c, () => Where(orgId, f), f.Sort, page, cursor);
+
+    public static (string Sql, DynamicParameters Args) ListQuery(Guid orgId, PeopleFilter f, PageRequest page, ListCursor? cursor) =>
+        List.PageQuery(Where(orgId, f), f.Sort, page, cursor);
+
+    public static (string Sql, DynamicParameters Args) CountQuery(Guid orgId, PeopleFilter f) => List.CountQuery(Where(orgId, f));
+
+    /// <summary>Every row the list's filters select, in its order, read as PostgreSQL sends them (for streaming).</summary>
+    public static IAsyncEnumerable<PersonRow> StreamAsync(NpgsqlConnection c, Guid orgId, PeopleFilter f)
+    {
+        var where = Where(orgId, f);
+        return c.QueryUnbufferedAsync<PersonRow>($"{Select} {where} ORDER BY {f.Sort.OrderBy("p.id")}", where.Parameters);
     }
 }

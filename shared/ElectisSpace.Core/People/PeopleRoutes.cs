@@ -6,16 +6,27 @@ namespace ElectisSpace.Core.People;
 
 public static class PeopleRoutes
 {
+    private static readonly QueryParam[] Filters =
+    [
+        new("search", "string", "Matches externalId, POOL id or any data value (contains, case-insensitive)."),
+        new("assigned", "boolean", "Only people with (true) or without (false) a space."),
+        new("listId", "string", "Only members of this people list (UUID)."),
+        new("sort", "string", "name, externalId, virtualSpaceId, syncStatus, createdAt or updatedAt; prefix - for descending."),
+    ];
+
     public static IReadOnlyList<ApiRoute> All { get; } =
     [
         Get("people", "People_List", PeopleHandlers.List) with
         {
             Tag = "People", Permission = Permission.PeopleRead, Response = typeof(PersonDto), Paged = true, Errors = [ErrorCodes.Validation],
             Summary = "List people with where they sit.",
-            Query = [.. PageParams, new("search", "string", "Matches externalId, POOL id or any data value."),
-                new("assigned", "boolean", "Only people with (true) or without (false) a space."),
-                new("listId", "string", "Only members of this people list (UUID)."),
-                new("sort", "string", "name, externalId, virtualSpaceId, syncStatus, createdAt or updatedAt; prefix - for descending.")],
+            Query = [.. PageParams, CursorParam, .. Filters],
+        },
+        Get("people/export", "People_Export", PeopleHandlers.Export) with
+        {
+            Tag = "People", Permission = Permission.PeopleRead, Response = typeof(PersonDto[]), Errors = [ErrorCodes.Validation],
+            Summary = "Every person the filters select, in one streamed JSON array (same filters and order as the list; no paging).",
+            Query = Filters,
         },
         Post("people", "People_Create", PeopleHandlers.Create) with
         {

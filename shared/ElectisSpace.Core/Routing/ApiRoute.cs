@@ -74,4 +74,8 @@ public static class Route
         new("page", "integer", "1-based page number (default 1)."),
         new("limit", "integer", "Rows per page (default and maximum depend on the route)."),
     ];
+
+    /// <summary>Keyset paging, on the lists whose answers carry pagination.nextCursor.</summary>
+    public static readonly QueryParam CursorParam = new("cursor", "string",
+        "pagination.nextCursor of the previous answer: the next page at the cost of the first, however deep (instead of page; same sort and limit).");
 }

@@ -343,7 +343,7 @@ public static partial class OpenApiDocument
             return new JsonObject { ["$ref"] = $"#/components/schemas/{name}" };
         }
 
-        private static string Name(Type t) => t.IsGenericType
+        private static string Name(Type t) => t.IsArray ? Name(t.GetElementType()!) + "List" : t.IsGenericType
             ? string.Concat(t.GetGenericArguments().Select(Name)) + (t.GetGenericTypeDefinition() == typeof(PagedResponse<>) ? "Page" : t.Name[..t.Name.IndexOf('`')])
             : t.Name;
     }
@@ -432,6 +432,9 @@ public static partial class OpenApiDocument
         {
             var required = ctx.TypeInfo.Properties
                 .Where(p => !request || Attributes(p).Any(a => a is RequiredAttribute))
+                // Left out when null (e.g. pagination.nextCursor), so a response may lack it.
+                .Where(p => !Attributes(p).OfType<System.Text.Json.Serialization.JsonIgnoreAttribute>()
+                    .Any(a => a.Condition == System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull))
                 .Select(p => p.Name).ToList();
             if (request)
                 foreach (var name in required)

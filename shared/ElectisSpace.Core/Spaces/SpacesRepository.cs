@@ -17,6 +17,8 @@ public sealed class SpaceRow
     public Guid? PersonId { get; init; }
     public string? PersonExternalId { get; init; }
     public string? PersonData { get; init; }
+    /// <summary>The row's value of the list's sort column as text (lists only), for its next-page cursor.</summary>
+    public string? SortValue { get; init; }
 }
 
 public sealed record AssignedPersonDto(Guid Id, string? ExternalId, Dictionary<string, string> Data);
@@ -31,40 +33,49 @@ public sealed record SpaceDto(Guid Id, string ExternalId, string? LabelCode, str
         EnumNames.Parse<SyncStatus>(r.SyncStatus), r.LastSyncedAt, r.SyncError, r.Version, r.CreatedAt, r.UpdatedAt);
 }
 
-public sealed record SpaceFilter(string? Search, bool? HasLabel, string? SyncStatus, string SortSql);
+public sealed record SpaceFilter(string? Search, bool? HasLabel, string? SyncStatus, ListSort Sort);
 
 public static class SpacesRepository
 {
-    private const string Select = """
+    private const string Columns = """
         SELECT s.id, s.external_id, s.label_code, s.template_name, s.data::text AS data, s.sync_status, s.last_synced_at,
                s.sync_error, s.version, s.created_at, s.updated_at,
                p.id AS person_id, p.external_id AS person_external_id, p.data::text AS person_data
-        FROM spaces s LEFT JOIN people p ON p.assigned_space_id = s.id
         """;
+    private const string Table = "spaces s", Join = "LEFT JOIN people p ON p.assigned_space_id = s.id";
+    private const string Select = Columns + "\nFROM " + Table + " " + Join;
 
-    public static readonly IReadOnlyDictionary<string, string> SortColumns = new Dictionary<string, string>
+    /// <summary>sort= allow-list (API field → SQL); each has an (org_id, column, id) index.</summary>
+    public static readonly IReadOnlyDictionary<string, SortColumn> SortColumns = new Dictionary<string, SortColumn>
     {
-        ["externalId"] = "s.external_id", ["labelCode"] = "s.label_code", ["syncStatus"] = "s.sync_status",
-        ["createdAt"] = "s.created_at", ["updatedAt"] = "s.updated_at",
+        ["externalId"] = new("s.external_id", NotNull: true), ["labelCode"] = new("s.label_code"), ["syncStatus"] = new("s.sync_status", NotNull: true),
+        ["createdAt"] = new("s.created_at", "timestamptz", NotNull: true), ["updatedAt"] = new("s.updated_at", "timestamptz", NotNull: true),
     };
 
     public static Task<SpaceRow?> GetAsync(NpgsqlConnection c, Guid orgId, Guid id, NpgsqlTransaction? tx = null, bool forUpdate = false) =>
         c.QuerySingleOrDefaultAsync<SpaceRow>(
             $"{Select} WHERE s.org_id = @orgId AND s.id = @id{(forUpdate ? " FOR UPDATE OF s" : "")}", new { orgId, id }, tx);
 
-    public static async Task<(IReadOnlyList<SpaceRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, SpaceFilter f, PageRequest page)
+    /// <summary>The list's filters as a WHERE of fixed fragments (see SqlWhere); search is index-backed (see Like.AddSearch).</summary>
+    public static SqlWhere Where(Guid orgId, SpaceFilter f)
     {
-        const string where = """
-            WHERE s.org_id = @orgId
-              AND (@hasLabel::boolean IS NULL OR (s.label_code IS NOT NULL) = @hasLabel)
-              AND (@syncStatus::text IS NULL OR s.sync_status = @syncStatus)
-              AND (@search::text IS NULL OR s.external_id ILIKE @pattern OR s.label_code ILIKE @pattern
-                   OR EXISTS (SELECT 1 FROM jsonb_each_text(s.data) e WHERE e.value ILIKE @pattern))
-            """;
-        var args = new { orgId, hasLabel = f.HasLabel, syncStatus = f.SyncStatus, search = f.Search, pattern = Like.Contains(f.Search), page.Limit, page.Offset };
-        var total = await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM spaces s {where}", args);
-        // SortSql comes from the SortColumns allow-list, never from the request text.
-        var rows = await c.QueryAsync<SpaceRow>($"{Select} {where} ORDER BY {f.SortSql}, s.id LIMIT @Limit OFFSET @Offset", args);
-        return (rows.ToList(), total);
+        var w = new SqlWhere("s.org_id = @orgId", orgId);
+        if (f.HasLabel is { } hasLabel) w.And(hasLabel ? "s.label_code IS NOT NULL" : "s.label_code IS NULL");
+        w.And("s.sync_status = @syncStatus", "syncStatus", f.SyncStatus);
+        return w.AddSearch(f.Search, "s.search_text", """
+            s.external_id ILIKE @pattern OR s.label_code ILIKE @pattern
+            OR EXISTS (SELECT 1 FROM jsonb_each_text(s.data) e WHERE e.value ILIKE @pattern)
+            """);
     }
+
+    private static readonly KeysetList List = new(Columns, Table, Join, "s.id");
+
+    /// <summary>One page (by page= or after a cursor) and the exact total; see KeysetList.</summary>
+    public static Task<(IReadOnlyList<SpaceRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, SpaceFilter f,
+        PageRequest page, ListCursor? cursor = null) => List.PageAsync<SpaceRow>(c, () => Where(orgId, f), f.Sort, page, cursor);
+
+    public static (string Sql, DynamicParameters Args) ListQuery(Guid orgId, SpaceFilter f, PageRequest page, ListCursor? cursor) =>
+        List.PageQuery(Where(orgId, f), f.Sort, page, cursor);
+
+    public static (string Sql, DynamicParameters Args) CountQuery(Guid orgId, SpaceFilter f) => List.CountQuery(Where(orgId, f));
 }

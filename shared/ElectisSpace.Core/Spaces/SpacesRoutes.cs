@@ -12,7 +12,7 @@ public static class SpacesRoutes
         {
             Tag = "Spaces", Permission = Permission.SpacesRead, Response = typeof(SpaceDto), Paged = true, Errors = [ErrorCodes.Validation],
             Summary = "List spaces (desks/rooms) with their occupant.",
-            Query = [.. PageParams, new("search", "string", "Matches externalId, labelCode or any data value."),
+            Query = [.. PageParams, CursorParam, new("search", "string", "Matches externalId, labelCode or any data value (contains, case-insensitive)."),
                 new("hasLabel", "boolean", "Only spaces with (true) or without (false) a label."),
                 new("syncStatus", "string", "Filter by sync status.", ["pending", "syncing", "synced", "error", "failed"]),
                 new("sort", "string", "externalId, labelCode, syncStatus, createdAt or updatedAt; prefix - for descending.")],

@@ -45,29 +45,32 @@ public static class UsersRepository
                       : $"SELECT {Columns} FROM users WHERE org_id = @orgId AND id = @id",
             new { orgId, id }, tx);
 
-    /// <summary>Login candidates: the same email may exist in several organizations.</summary>
-    public static Task<IEnumerable<UserRow>> FindByEmailAsync(NpgsqlConnection c, NpgsqlTransaction tx, string email, string? orgCode) =>
-        c.QueryAsync<UserRow>($"""
-            SELECT {Columns} FROM users
-            WHERE lower(email) = lower(@email)
-              AND (@orgCode::text IS NULL OR org_id IN (SELECT id FROM organizations WHERE code = @orgCode))
-            ORDER BY created_at
-            FOR UPDATE
-            """, new { email, orgCode }, tx);
+    /// <summary>
+    /// Login candidates: the same email may exist in several organizations. Read without a lock: the login's writes
+    /// re-check what they depend on, so checking passwords never holds the row.
+    /// </summary>
+    public static Task<IEnumerable<UserRow>> FindByEmailAsync(NpgsqlConnection c, string email, string? orgCode) =>
+        c.QueryAsync<UserRow>(orgCode is null
+            ? $"SELECT {Columns} FROM users WHERE lower(email) = lower(@email) ORDER BY created_at"
+            : $"""
+              SELECT {Columns} FROM users
+              WHERE lower(email) = lower(@email) AND org_id IN (SELECT id FROM organizations WHERE code = @orgCode)
+              ORDER BY created_at
+              """, new { email, orgCode });
 
     public static async Task<(IReadOnlyList<UserRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId,
         string? role, string? search, bool? isActive, PageRequest page)
     {
-        const string where = """
-            WHERE org_id = @orgId AND (@role::text IS NULL OR role = @role)
-              AND (@isActive::boolean IS NULL OR is_active = @isActive)
-              AND (@search::text IS NULL OR email ILIKE @pattern OR first_name ILIKE @pattern OR last_name ILIKE @pattern
-                   OR (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) ILIKE @pattern)
-            """;
-        var args = new { orgId, role, isActive, search, pattern = Like.Contains(search), page.Limit, page.Offset };
-        var total = await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM users {where}", args);
-        var rows = await c.QueryAsync<UserRow>($"SELECT {Columns} FROM users {where} ORDER BY created_at, id LIMIT @Limit OFFSET @Offset", args);
-        return (rows.ToList(), total);
+        var where = new SqlWhere("org_id = @orgId", orgId).And("role = @role", "role", role).And("is_active = @isActive", "isActive", isActive)
+            .AddSearch(search, "search_text", """
+                email ILIKE @pattern OR first_name ILIKE @pattern OR last_name ILIKE @pattern
+                OR (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) ILIKE @pattern
+                """);
+        where.Parameters.Add("Limit", page.Limit);
+        where.Parameters.Add("Offset", page.Offset);
+        var rows = (await c.QueryAsync<UserRow>($"SELECT {Columns} FROM users {where} ORDER BY created_at, id LIMIT @Limit OFFSET @Offset", where.Parameters)).ToList();
+        var total = page.TotalFromPage(rows.Count) ?? await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM users {where}", where.Parameters);
+        return (rows, total);
     }
 
     /// <summary>Locks the organization's active admins, so two concurrent demotions can't leave none.</summary>

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+
+namespace ElectisSpace.Benchmarks;
+
+/// <summary>
+/// The Standalone host as its own process, built in the same configuration as this benchmark (Release with
+/// `dotnet run -c Release`), so the load generator's CPU and memory are not counted as the server's.
+/// </summary>
+public sealed class HostProcess : IDisposable
+{
+    private readonly Process _process;
+    public Uri Address { get; }
+    public int Pid => _process.Id;
+
+    private HostProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public static async Task<HostProcess> StartAsync(string connectionString, Uri aimsBaseUrl, int? poolSize)
+    {
+#if DEBUG
+        const string configuration = "Debug";
+        Console.WriteLine("warning: a Debug build; run with -c Release for figures worth quoting");
+#else
+        const string configuration = "Release";
+#endif
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ElectisSpace.sln"))) root = root.Parent;
+        var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("repository root not found"),
+            "functions", "ElectisSpace.Standalone", "bin", configuration, "net10.0", "ElectisSpace.Standalone.dll");
+        var port = FreePort();
+        var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        psi.Environment["DOTNET_ENVIRONMENT"] = psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["Database__ConnectionString"] = connectionString;
+        psi.Environment["Jwt__SigningKey"] = "benchmark-signing-key-that-is-at-least-32-bytes";
+        psi.Environment["Security__SettingsEncryptionKey"] = Convert.ToBase64String(new byte[32]);
+        psi.Environment["Aims__DefaultBaseUrl"] = aimsBaseUrl.ToString().TrimEnd('/');
+        // Logins are measured, not throttled.
+        psi.Environment["RateLimits__LoginPerMinute"] = "100000";
+        psi.Environment["RateLimits__RefreshPerMinute"] = "100000";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (poolSize is { } n) psi.Environment["Database__MaxPoolSize"] = n.ToString();
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the host");
+        process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.WriteLine("  host: " + e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.WriteLine("  host: " + e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var host = new HostProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        using var probe = host.Client(null);
+        for (var i = 0; ; i++)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"the host exited with {process.ExitCode}");
+            try
+            {
+                if ((await probe.GetAsync("/api/health")).IsSuccessStatusCode) return host;
+            }
+            catch (HttpRequestException) when (i < 600) { }
+            await Task.Delay(100);
+        }
+    }
+
+    public HttpClient Client(string? token, int connections = 1)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseCookies = false, AutomaticDecompression = DecompressionMethods.None })
+            { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    private long StatusKb(string field)
+    {
+        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+            if (line.StartsWith(field + ":")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return 0;
+    }
+
+    public double RssMb() => StatusKb("VmRSS") / 1024.0;
+    public double PeakMb() => Math.Round(StatusKb("VmHWM") / 1024.0, 1);
+
+    /// <summary>Samples the host's resident memory every 20 ms until disposed; MaxMb is the highest seen.</summary>
+    public RssSampler SampleRss() => new(this);
+
+    public sealed class RssSampler : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private double _max;
+        public double MaxMb => Math.Round(Math.Max(_max, 0), 1);
+
+        public RssSampler(HostProcess host)
+        {
+            _max = host.RssMb();
+            _ = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    _max = Math.Max(_max, host.RssMb());
+                    try { await Task.Delay(20, _stop.Token); } catch (OperationCanceledException) { }
+                }
+            });
+        }
+
+        public void Dispose() => _stop.Cancel();
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+        _process.Dispose();
+    }
+}

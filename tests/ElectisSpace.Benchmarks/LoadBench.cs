@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using ElectisSpace.AimsEmulator;
+using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Common;
+using ElectisSpace.Core.Database;
+using ElectisSpace.Core.Organizations;
+using ElectisSpace.Core.People;
+using ElectisSpace.Core.Spaces;
+using ElectisSpace.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Npgsql;
+
+namespace ElectisSpace.Benchmarks;
+
+/// <summary>
+/// The `bench` command (issue 18): the Standalone host in Release as its own process (so its memory is its own), over a
+/// throwaway PostgreSQL (the tests' fixture) and the AIMS emulator; seeds one organization (10,000 people, 10,000 spaces,
+/// 200 rooms by default); drives HTTP load with a fixed request budget per run at 1, 16 and 100 clients; prints req/s,
+/// latency percentiles, errors and host memory as a table, the plans of the list queries, and writes a JSON file.
+/// </summary>
+public static class LoadBench
+{
+    private const string Password = "Bench-Passw0rd";
+
+    private sealed record Options(int People, int Spaces, int Rooms, int Requests, int SingleClientRequests, int? PoolSize, string Out, int[] Clients, string? Only);
+
+    public sealed record RunResult(string Workload, int Clients, int Requests, double Seconds, double RequestsPerSecond,
+        double P50Ms, double P95Ms, double P99Ms, double MaxMs, int Errors, string? FirstError, double HostRssMaxMb);
+
+    private sealed record Workload(string Name, Func<HttpClient, int, Task<HttpResponseMessage>> Send, int[]? Clients = null, int? Budget = null, bool Warm = true);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var o = Parse(args);
+        Console.WriteLine($"bench: {o.People:N0} people, {o.Spaces:N0} spaces, {o.Rooms} rooms; {o.Requests:N0} requests per run ({o.SingleClientRequests:N0} at 1 client)");
+        var machine = Machine();
+        Console.WriteLine($"machine: {machine}");
+
+        var pg = await PostgresServer.GetAsync();
+        var conn = await pg.CreateDatabaseAsync();
+        await using var aims = await AimsEmulatorHost.StartAsync();
+        using var host = await HostProcess.StartAsync(conn, aims.BaseUrl, o.PoolSize);
+        Console.WriteLine($"host: pid {host.Pid} at {host.Address} (Release, Database:MaxPoolSize {o.PoolSize?.ToString() ?? "default"})");
+
+        var seed = await SeedAsync(host, conn, o);
+        Console.WriteLine($"seeded in {seed.Seconds:F1} s");
+        var plans = await PlansAsync(conn, seed.OrgId);
+        foreach (var (what, plan) in plans) Console.WriteLine($"\n-- plan: {what}\n{plan}");
+
+        var results = new List<RunResult>();
+        var rng = new Random(18);
+        var assignNext = 0;
+        var cursorPage50 = await CursorForPageAsync(seed.Client, 50, 100);
+        Workload[] workloads =
+        [
+            new("health", (c, _) => c.GetAsync("/api/health")),
+            new("people page of 50", (c, _) => c.GetAsync("/api/people?limit=50")),
+            new("people search=Person 1", (c, _) => c.GetAsync("/api/people?limit=50&search=Person%201")),
+            new("spaces search=Desk 1", (c, _) => c.GetAsync("/api/spaces?limit=50&search=Desk%201")),
+            new("rooms search=Room 1", (c, _) => c.GetAsync("/api/conference?limit=50&search=Room%201")),
+            new("users search=bench", (c, _) => c.GetAsync("/api/users?limit=50&search=bench")),
+            new("people page 37 of 100", (c, _) => c.GetAsync("/api/people?limit=100&page=37")),
+            new("people page 50 of 100", (c, _) => c.GetAsync("/api/people?limit=100&page=50")),
+            new("people page 50 of 100 by cursor", (c, _) => c.GetAsync($"/api/people?limit=100&cursor={Uri.EscapeDataString(cursorPage50)}")),
+            new("one space", (c, _) => c.GetAsync($"/api/spaces/{seed.SpaceIds[rng.Next(seed.SpaceIds.Length)]}")),
+            new("create a person", (c, i) => c.PostAsJsonAsync("/api/people", new { data = new { name = $"Bench {i}", department = "Load" } })),
+            new("assign", (c, _) =>
+            {
+                var k = Interlocked.Increment(ref assignNext) - 1; // each request seats a different person at a different desk
+                return c.PostAsJsonAsync($"/api/people/{seed.PersonIds[k % seed.PersonIds.Length]}/assign", new { spaceId = seed.SpaceIds[k % seed.SpaceIds.Length] });
+            }, Warm: false),
+            new("conference toggle", (c, _) => c.PostAsync($"/api/conference/{seed.RoomIds[rng.Next(seed.RoomIds.Length)]}/toggle", null)),
+            new("login, one user", (c, _) => c.PostAsJsonAsync("/api/auth/login", new { email = seed.AdminEmail, password = Password, organization = seed.Code }),
+                [1, 16], Budget: 96),
+            new("login, 16 users", (c, i) => c.PostAsJsonAsync("/api/auth/login", new { email = seed.UserEmails[i % seed.UserEmails.Length], password = Password, organization = seed.Code }),
+                [16], Budget: 96),
+            new("fetch all people (export)", (c, _) => c.GetAsync("/api/people/export"), [1], Budget: 10),
+        ];
+        // The export also drains its body: the time is the whole transfer.
+        foreach (var w in workloads.Where(w => o.Only is null || w.Name.Contains(o.Only, StringComparison.OrdinalIgnoreCase)))
+            foreach (var clients in w.Clients ?? o.Clients)
+            {
+                var budget = w.Budget ?? (clients == 1 ? o.SingleClientRequests : o.Requests);
+                if (w.Warm) await DriveAsync(host, seed.Token, w, clients, Math.Max(clients, budget / 10)); // warm-up, not recorded
+                var r = await DriveAsync(host, seed.Token, w, clients, budget);
+                results.Add(r);
+                Console.WriteLine($"{r.Workload,-34} {r.Clients,4} clients {r.Requests,6} req {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:N1}  p95 {r.P95Ms,7:N1}  p99 {r.P99Ms,7:N1} ms  errors {r.Errors}  host RSS {r.HostRssMaxMb:N0} MB{(r.FirstError is null ? "" : "  first error: " + r.FirstError)}");
+            }
+
+        var exportGrowth = await ExportMemoryAsync(host, seed.Token);
+        Console.WriteLine();
+        Console.WriteLine($"fetch all {seed.People:N0} people in one export call: host RSS grew {exportGrowth:N1} MB during 10 calls");
+        Console.WriteLine($"host peak memory (VmHWM): {host.PeakMb():N0} MB");
+        Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        PrintTable(results);
+
+        var report = new
+        {
+            date = DateTimeOffset.UtcNow, machine, loadAverageAtEnd = File.ReadAllText("/proc/loadavg").Trim(),
+            options = o, seeded = new { seed.People, spaces = seed.SpaceIds.Length, rooms = seed.RoomIds.Length, seed.Seconds },
+            hostPeakMemoryMb = host.PeakMb(), exportRssGrowthMb = exportGrowth, results,
+            plans = plans.Select(p => new { query = p.What, plan = p.Plan }),
+        };
+        await File.WriteAllTextAsync(o.Out, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"\nwrote {Path.GetFullPath(o.Out)}");
+        return 0;
+    }
+
+    private static Options Parse(string[] args)
+    {
+        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        int Int(string name, int fallback) => Value(name) is { } v ? int.Parse(v) : fallback;
+        var people = Int("--people", 10_000);
+        return new Options(people, Int("--spaces", 10_000), Int("--rooms", 200), Int("--requests", 3000), Int("--single-client-requests", 300),
+            Value("--pool") is { } p ? int.Parse(p) : null, Value("--out") ?? "bench-results.json",
+            Value("--clients") is { } c ? c.Split(',').Select(int.Parse).ToArray() : [1, 16, 100], Value("--only"));
+    }
+
+    private static string Machine()
+    {
+        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "?";
+        var memKb = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return $"{Environment.ProcessorCount} cores ({cpu}), {long.Parse(memKb) / 1024 / 1024.0:F1} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
+               $".NET {Environment.Version}, load average at start {File.ReadAllText("/proc/loadavg").Trim()}";
+    }
+
+    private sealed record Seeded(Guid OrgId, string Code, string AdminEmail, string Token, HttpClient Client, int People,
+        Guid[] PersonIds, Guid[] SpaceIds, Guid[] RoomIds, string[] UserEmails, double Seconds);
+
+    private static async Task<Seeded> SeedAsync(HostProcess host, string conn, Options o)
+    {
+        var sw = Stopwatch.StartNew();
+        await using var ds = NpgsqlDataSource.Create(conn);
+        var code = "BENCH";
+        var email = "admin@bench.test";
+        var created = await OrganizationSetup.CreateAsync(new Db(ds), new Passwords(), "Bench", code, email, Password);
+        var client = host.Client(null);
+        var token = await LoginAsync(client, email, code);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        // People through the real import (POOL ids, outbox, audit), in files under the 10 MiB limit.
+        for (var start = 1; start <= o.People; start += 50_000)
+        {
+            var sb = new StringBuilder("externalId,name,department,title,email\n");
+            for (var i = start; i < start + 50_000 && i <= o.People; i++)
+                sb.Append($"E{i:D6},Person {i},Dept {i % 40},Engineer {i % 7},person{i}@example.test\n");
+            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(sb.ToString()));
+            content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+            var res = await client.PostAsync("/api/people/import", content);
+            if (!res.IsSuccessStatusCode) throw new InvalidOperationException($"people import failed: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
+        }
+        await using var c = await ds.OpenConnectionAsync();
+        await c.ExecuteAsync("""
+            INSERT INTO spaces (org_id, external_id, data)
+            SELECT @org, 'D' || lpad(i::text, 6, '0'), jsonb_build_object('roomName', 'Desk ' || i, 'floor', (i % 12)::text)
+            FROM generate_series(1, @spaces) i;
+            INSERT INTO conference_rooms (org_id, external_id, room_name)
+            SELECT @org, 'R' || i, 'Room ' || i FROM generate_series(1, @rooms) i;
+            """, new { org = created.OrgId, spaces = o.Spaces, rooms = o.Rooms });
+        var users = new List<string>();
+        for (var i = 0; i < 16; i++)
+        {
+            var userEmail = $"bench-user{i}@bench.test";
+            var res = await client.PostAsJsonAsync("/api/users", new { email = userEmail, password = Password, role = "manager", firstName = "Bench", lastName = $"User {i}" });
+            res.EnsureSuccessStatusCode();
+            users.Add(userEmail);
+        }
+        foreach (var table in new[] { "people", "spaces", "conference_rooms", "users", "audit_logs", "sync_queue" })
+            await c.ExecuteAsync($"VACUUM ANALYZE {table}");
+        var personIds = (await c.QueryAsync<Guid>("SELECT id FROM people WHERE org_id = @o ORDER BY external_id", new { o = created.OrgId })).ToArray();
+        var spaceIds = (await c.QueryAsync<Guid>("SELECT id FROM spaces WHERE org_id = @o ORDER BY external_id", new { o = created.OrgId })).ToArray();
+        var roomIds = (await c.QueryAsync<Guid>("SELECT id FROM conference_rooms WHERE org_id = @o", new { o = created.OrgId })).ToArray();
+        return new Seeded(created.OrgId, code, email, token, client, o.People, personIds, spaceIds, roomIds, [.. users], sw.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<string> LoginAsync(HttpClient client, string email, string code)
+    {
+        var login = await client.PostAsJsonAsync("/api/auth/login", new { email, password = Password, organization = code });
+        login.EnsureSuccessStatusCode();
+        return (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    /// <summary>The cursor that asks for page n, found by walking the cursors once.</summary>
+    private static async Task<string> CursorForPageAsync(HttpClient client, int page, int limit)
+    {
+        var url = $"/api/people?limit={limit}";
+        for (var p = 1; p < page; p++)
+        {
+            var body = await client.GetFromJsonAsync<JsonElement>(url);
+            var next = body.GetProperty("pagination").GetProperty("nextCursor").GetString()!;
+            if (p == page - 1) return next;
+            url = $"/api/people?limit={limit}&cursor={Uri.EscapeDataString(next)}";
+        }
+        throw new ArgumentOutOfRangeException(nameof(page));
+    }
+
+    /// <summary>
+    /// clients workers share one budget: each takes the next request number until the budget is spent, so every run
+    /// sends exactly `budget` requests. Each worker has its own connection (as a separate client would).
+    /// </summary>
+    private static async Task<RunResult> DriveAsync(HostProcess host, string token, Workload w, int clients, int budget)
+    {
+        using var http = host.Client(token, clients);
+        var latencies = new double[budget];
+        var next = -1;
+        var errors = 0;
+        string? firstError = null;
+        using var sampler = host.SampleRss();
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < budget)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var res = await w.Send(http, i);
+                    var body = await res.Content.ReadAsByteArrayAsync();
+                    if (!res.IsSuccessStatusCode)
+                    {
+                        Interlocked.Increment(ref errors);
+                        firstError ??= $"{(int)res.StatusCode} {Encoding.UTF8.GetString(body)[..Math.Min(200, body.Length)]}";
+                    }
+                }
+                catch (Exception e)
+                {
+                    Interlocked.Increment(ref errors);
+                    firstError ??= e.GetType().Name + ": " + e.Message;
+                }
+                latencies[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+        })));
+        var seconds = sw.Elapsed.TotalSeconds;
+        Array.Sort(latencies);
+        double P(double q) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(q * latencies.Length) - 1)];
+        return new RunResult(w.Name, clients, budget, Math.Round(seconds, 3), Math.Round(budget / seconds, 1),
+            Math.Round(P(0.50), 2), Math.Round(P(0.95), 2), Math.Round(P(0.99), 2), Math.Round(latencies[^1], 2), errors, firstError, sampler.MaxMb);
+    }
+
+    /// <summary>Host RSS before and at most during 10 export calls: what streaming all people costs in memory.</summary>
+    private static async Task<double> ExportMemoryAsync(HostProcess host, string token)
+    {
+        GC.Collect();
+        await Task.Delay(500);
+        var before = host.RssMb();
+        using var sampler = host.SampleRss();
+        using var http = host.Client(token);
+        for (var i = 0; i < 10; i++) (await http.GetAsync("/api/people/export")).EnsureSuccessStatusCode();
+        return Math.Round(sampler.MaxMb - before, 1);
+    }
+
+    /// <summary>EXPLAIN ANALYZE of the queries the lists run, at the seeded size.</summary>
+    private static async Task<List<(string What, string Plan)>> PlansAsync(string conn, Guid orgId)
+    {
+        var req = new DefaultHttpContext().Request;
+        var byCreated = ListSort.From(req, PeopleRepository.SortColumns, "createdAt");
+        var bySpaceId = ListSort.From(req, SpacesRepository.SortColumns, "externalId");
+        var plans = new List<(string, string)>();
+        await using var c = new NpgsqlConnection(conn);
+        async Task Explain(string what, (string Sql, DynamicParameters Args) q) =>
+            plans.Add((what, string.Join("\n", await c.QueryAsync<string>("EXPLAIN (ANALYZE, COSTS OFF) " + q.Sql, q.Args))));
+        var page1 = new PageRequest(1, 50);
+        var all = new PeopleFilter(null, null, null, byCreated);
+        var search = new PeopleFilter("Person 1", null, null, byCreated);
+        var lastOfPage49 = await c.QuerySingleAsync<(string, Guid)>(
+            "SELECT created_at::text, id FROM people WHERE org_id = @orgId ORDER BY created_at, id OFFSET 4899 LIMIT 1", new { orgId });
+        await Explain("people, page 1 of 50", PeopleRepository.ListQuery(orgId, all, page1, null));
+        await Explain("people, count", PeopleRepository.CountQuery(orgId, all));
+        await Explain("people, page 50 of 100 by offset", PeopleRepository.ListQuery(orgId, all, new PageRequest(50, 100), null));
+        await Explain("people, page 50 of 100 by cursor", PeopleRepository.ListQuery(orgId, all, new PageRequest(50, 100),
+            new ListCursor("createdAt", lastOfPage49.Item1, lastOfPage49.Item2, 50, 100)));
+        await Explain("people, search=Person 1", PeopleRepository.ListQuery(orgId, search, page1, null));
+        await Explain("people, search=Person 1, count", PeopleRepository.CountQuery(orgId, search));
+        await Explain("people, search=Person 4242, count", PeopleRepository.CountQuery(orgId, search with { Search = "Person 4242" }));
+        await Explain("spaces, search=Desk 1", SpacesRepository.ListQuery(orgId, new SpaceFilter("Desk 1", null, null, bySpaceId), page1, null));
+        await Explain("spaces, search=Desk 1, count", SpacesRepository.CountQuery(orgId, new SpaceFilter("Desk 1", null, null, bySpaceId)));
+        return plans;
+    }
+
+    private static void PrintTable(List<RunResult> results)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| workload | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors | host RSS MB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in results)
+            Console.WriteLine($"| {r.Workload} | {r.Clients} | {r.Requests:N0} | {r.RequestsPerSecond:N0} | {r.P50Ms:N1} | {r.P95Ms:N1} | {r.P99Ms:N1} | {r.Errors} | {r.HostRssMaxMb:N0} |");
+    }
+}
