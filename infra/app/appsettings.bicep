@@ -54,6 +54,8 @@ var appSettings = {
 
   // Flex Consumption allows 30 s for start-up: migrations run from the deploy hook (infra/scripts/migrate.sh) instead.
   Database__RunMigrations: 'false'
+  // Connections per instance (PostgreSQL runs a process per connection; see README "Performance").
+  Database__MaxPoolSize: '16'
 
   Jwt__Issuer: jwtIssuer
   Jwt__Audience: jwtAudience
