@@ -5,6 +5,7 @@ using ElectisSpace.Core.Health;
 using ElectisSpace.Core.People;
 using ElectisSpace.Core.Settings;
 using ElectisSpace.Core.Spaces;
+using ElectisSpace.Core.Sync;
 using ElectisSpace.Core.Users;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
@@ -177,4 +178,16 @@ public static class SettingsFunctions
 
     [Function("Settings_Update")]
     public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "settings")] HttpRequest req) => SettingsHandlers.Update(req);
+}
+
+public static class SyncHttpFunctions
+{
+    [Function("Sync_Status")]
+    public static Task<IResult> Status([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "sync/status")] HttpRequest req) => SyncHandlers.Status(req);
+
+    [Function("Sync_DeadLetters")]
+    public static Task<IResult> DeadLetters([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "sync/dead-letters")] HttpRequest req) => SyncHandlers.DeadLettersList(req);
+
+    [Function("Sync_RetryDeadLetter")]
+    public static Task<IResult> RetryDeadLetter([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "sync/dead-letters/{id:guid}/retry")] HttpRequest req, string id) => SyncHandlers.RetryDeadLetter(req, id);
 }

@@ -1,4 +1,4 @@
-using ElectisSpace.Core;
+using ElectisSpace.Functions;
 using ElectisSpace.Core.Configuration;
 using ElectisSpace.Core.Database;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -9,7 +9,7 @@ using Npgsql;
 // Azure Functions isolated worker with ASP.NET Core integration: the same shared services and handlers as Standalone.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
-builder.Services.AddElectisSpace(builder.Configuration);
+FunctionsApp.ConfigureServices(builder.Services, builder.Configuration);
 
 var app = builder.Build();
 if (app.Services.GetRequiredService<ServerSettings>().RunMigrations)

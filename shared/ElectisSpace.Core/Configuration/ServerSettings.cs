@@ -28,9 +28,19 @@ public static class SettingNames
     public const string ApiReferencePageEnabled = "Api:ReferencePageEnabled";
     public const string RateLimitLoginPerMinute = "RateLimits:LoginPerMinute";
     public const string RateLimitRefreshPerMinute = "RateLimits:RefreshPerMinute";
+    public const string QueueProvider = "Queue:Provider";
+    public const string SyncWorkerEnabled = "Sync:WorkerEnabled";
+    public const string SyncRetryBaseDelayMilliseconds = "Sync:RetryBaseDelayMilliseconds";
+    public const string SyncRetryMaxDelaySeconds = "Sync:RetryMaxDelaySeconds";
+    public const string SyncAimsDownWaitMilliseconds = "Sync:AimsDownWaitMilliseconds";
+    public const string SyncLeaseSeconds = "Sync:LeaseSeconds";
+    public const string SyncSweepIntervalSeconds = "Sync:SweepIntervalSeconds";
+    public const string SyncRetentionDays = "Sync:RetentionDays";
+    /// <summary>The Functions host's storage connection (also read by us for the Azure Storage queue provider).</summary>
+    public const string AzureWebJobsStorage = "AzureWebJobsStorage";
 
     /// <summary>Read by the Azure Functions host itself, not by our code; the sample must still carry them.</summary>
-    public static readonly string[] FunctionsHost = ["AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME"];
+    public static readonly string[] FunctionsHost = ["FUNCTIONS_WORKER_RUNTIME"];
 
     public static IReadOnlyList<string> All { get; } = typeof(SettingNames)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
@@ -52,6 +62,9 @@ public sealed record ServerSettings(
     int LoginPerMinute,
     int RefreshPerMinute)
 {
+    /// <summary>The push engine: queue provider, retry timing, AIMS-down wait, lease, sweeper and retention.</summary>
+    public ElectisSpace.Core.Sync.SyncOptions Sync { get; init; } = new();
+
     public static ServerSettings Load(IConfiguration config)
     {
         var jwtKey = System.Text.Encoding.UTF8.GetBytes(Required(config, SettingNames.JwtSigningKey));
@@ -90,7 +103,26 @@ public sealed record ServerSettings(
             },
             Bool(config, SettingNames.ApiReferencePageEnabled, false),
             Int(config, SettingNames.RateLimitLoginPerMinute, 5, 1, 100_000),
-            Int(config, SettingNames.RateLimitRefreshPerMinute, 10, 1, 100_000));
+            Int(config, SettingNames.RateLimitRefreshPerMinute, 10, 1, 100_000))
+        {
+            Sync = new ElectisSpace.Core.Sync.SyncOptions
+            {
+                QueueProvider = config[SettingNames.QueueProvider] switch
+                {
+                    null or "" or "Postgres" => ElectisSpace.Core.Sync.QueueProvider.Postgres,
+                    "AzureStorage" => ElectisSpace.Core.Sync.QueueProvider.AzureStorage,
+                    var other => throw new InvalidOperationException($"Setting '{SettingNames.QueueProvider}' must be Postgres or AzureStorage; got '{other}'."),
+                },
+                StorageConnection = config[SettingNames.AzureWebJobsStorage] is { Length: > 0 } storage ? storage : null,
+                WorkerEnabled = Bool(config, SettingNames.SyncWorkerEnabled, true),
+                RetryBaseDelay = TimeSpan.FromMilliseconds(Int(config, SettingNames.SyncRetryBaseDelayMilliseconds, 2000, 1, 600_000)),
+                RetryMaxDelay = TimeSpan.FromSeconds(Int(config, SettingNames.SyncRetryMaxDelaySeconds, 300, 1, 86_400)),
+                AimsDownWait = TimeSpan.FromMilliseconds(Int(config, SettingNames.SyncAimsDownWaitMilliseconds, 30_000, 1, 3_600_000)),
+                Lease = TimeSpan.FromSeconds(Int(config, SettingNames.SyncLeaseSeconds, 120, 1, 3600)),
+                SweepInterval = TimeSpan.FromSeconds(Int(config, SettingNames.SyncSweepIntervalSeconds, 30, 1, 3600)),
+                Retention = TimeSpan.FromDays(Int(config, SettingNames.SyncRetentionDays, 7, 1, 365)),
+            },
+        };
     }
 
     private static string Required(IConfiguration config, string name) =>

@@ -13,5 +13,6 @@ public static class ApiRoutes
         .. People.PeopleRoutes.All,
         .. Conference.ConferenceRoutes.All,
         .. Settings.SettingsRoutes.All,
+        .. Sync.SyncRoutes.All,
     ];
 }
