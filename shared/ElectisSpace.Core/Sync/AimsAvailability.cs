@@ -11,6 +11,8 @@ public interface IAimsAvailability
 {
     /// <summary>Null when AIMS may be called; else how long to wait before trying again.</summary>
     TimeSpan? DownFor(AimsConnection conn);
+    /// <summary>The last call failed for want of AIMS and none has succeeded since (what sync status shows).</summary>
+    bool IsDown(AimsConnection conn);
     void ReportDown(AimsConnection conn, TimeSpan wait);
     void ReportUp(AimsConnection conn);
 }
@@ -21,6 +23,8 @@ public sealed class ClientFailureAvailability(TimeProvider time) : IAimsAvailabi
 
     public TimeSpan? DownFor(AimsConnection conn) =>
         _downUntil.TryGetValue(conn.Root, out var until) && until > time.GetUtcNow() ? until - time.GetUtcNow() : null;
+
+    public bool IsDown(AimsConnection conn) => _downUntil.ContainsKey(conn.Root);
 
     public void ReportDown(AimsConnection conn, TimeSpan wait) => _downUntil[conn.Root] = time.GetUtcNow() + wait;
 

@@ -5,10 +5,35 @@ namespace ElectisSpace.Core.Sync;
 /// <summary>Reads the current state of the entities behind upsert jobs and builds their articles with <see cref="ArticleMapper"/>.</summary>
 public static class ArticleSources
 {
-    private sealed record SpaceRow(Guid Id, string ExternalId, string Data, string? PersonData);
-    private sealed record PersonRow(Guid Id, string Data, string? VirtualSpaceId, string? SpaceExternalId, string? SpaceData);
-    private sealed record RoomRow(Guid Id, string ExternalId, string RoomName, bool HasMeeting, string? MeetingName,
-        string? StartTime, string? EndTime, string[] Participants);
+    // Classes, not positional records: Dapper binds constructors by exact column types.
+    private sealed class SpaceRow
+    {
+        public Guid Id { get; init; }
+        public string ExternalId { get; init; } = "";
+        public string Data { get; init; } = "{}";
+        public string? PersonData { get; init; }
+    }
+
+    private sealed class PersonRow
+    {
+        public Guid Id { get; init; }
+        public string Data { get; init; } = "{}";
+        public string? VirtualSpaceId { get; init; }
+        public string? SpaceExternalId { get; init; }
+        public string? SpaceData { get; init; }
+    }
+
+    private sealed class RoomRow
+    {
+        public Guid Id { get; init; }
+        public string ExternalId { get; init; } = "";
+        public string RoomName { get; init; } = "";
+        public bool HasMeeting { get; init; }
+        public string? MeetingName { get; init; }
+        public string? StartTime { get; init; }
+        public string? EndTime { get; init; }
+        public string[] Participants { get; init; } = [];
+    }
 
     /// <summary>Job id → the article to push; jobs whose entity no longer exists are absent.</summary>
     public static Task<Dictionary<Guid, AimsArticle>> ReadAsync(Db db, Guid orgId, IReadOnlyList<PushJob> jobs, ArticleMappings m,

@@ -14,6 +14,20 @@ public static class DeadLetters
     public const string AuditAction = "sync_failed";
     public const string RetryAuditAction = "sync_retry";
 
+    private sealed class DeadRow
+    {
+        public Guid Id { get; init; }
+        public string EntityType { get; init; } = "";
+        public Guid EntityId { get; init; }
+        public string Action { get; init; } = "";
+        public string Payload { get; init; } = "{}";
+        public int Attempts { get; init; }
+        public int MaxAttempts { get; init; }
+        public string? LastError { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+        public DateTimeOffset? ProcessedAt { get; init; }
+    }
+
     public static async Task KillAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, PushJob j, string error, int attempts)
     {
         var killed = await c.ExecuteAsync("""
@@ -44,14 +58,13 @@ public static class DeadLetters
         db.ReadAsync(async c =>
         {
             var total = await c.ExecuteScalarAsync<long>("SELECT count(*) FROM sync_queue WHERE org_id = @orgId AND status = 'dead'", new { orgId });
-            var rows = await c.QueryAsync<(Guid, string, Guid, string, string, int, int, string?, DateTime, DateTime?)>("""
-                SELECT id, entity_type, entity_id, action, payload::text, attempts, max_attempts, last_error, created_at, processed_at
+            var rows = await c.QueryAsync<DeadRow>("""
+                SELECT id, entity_type, entity_id, action, payload::text AS payload, attempts, max_attempts, last_error, created_at, processed_at
                 FROM sync_queue WHERE org_id = @orgId AND status = 'dead'
                 ORDER BY processed_at DESC NULLS LAST, id LIMIT @Limit OFFSET @Offset
                 """, new { orgId, page.Limit, page.Offset });
-            return (rows.Select(r => new DeadLetterDto(r.Item1, r.Item2, r.Item3, r.Item4, JsonDocument.Parse(r.Item5).RootElement.Clone(),
-                r.Item6, r.Item7, r.Item8, new DateTimeOffset(r.Item9, TimeSpan.Zero),
-                r.Item10 is { } f ? new DateTimeOffset(f, TimeSpan.Zero) : null)).ToList(), total);
+            return (rows.Select(r => new DeadLetterDto(r.Id, r.EntityType, r.EntityId, r.Action, JsonDocument.Parse(r.Payload).RootElement.Clone(),
+                r.Attempts, r.MaxAttempts, r.LastError, r.CreatedAt, r.ProcessedAt)).ToList(), total);
         }, ct);
 
     /// <summary>Re-queues a dead job with fresh attempts; its entity goes back to pending. False when no such dead job.</summary>

@@ -21,7 +21,7 @@ public static class SyncHandlers
             FROM sync_queue WHERE org_id = @orgId
             """, new { orgId }), ctx.Aborted);
         var conn = await ctx.Service<AimsConnections>().ForOrganizationAsync(orgId, ctx.Aborted);
-        var connected = conn is not null && ctx.Service<IAimsAvailability>().DownFor(conn) is null;
+        var connected = conn is not null && !ctx.Service<IAimsAvailability>().IsDown(conn);
         return ApiResults.Ok(new SyncStatusDto(row.Processing > 0 ? "syncing" : "idle",
             row.LastSync is { } l ? new DateTimeOffset(l, TimeSpan.Zero) : null, row.Pending + row.Processing, row.Failed, connected, row.Dead));
     });
