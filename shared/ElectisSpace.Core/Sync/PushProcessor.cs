@@ -257,16 +257,24 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
         var retries = new List<(PushJob Job, DateTimeOffset At)>();
         await db.InTransactionAsync(async (c, tx) =>
         {
+            // The common case in bulk: every done job and its entity in a few set-based statements.
+            var done = jobs.Where(j => outcomes[j.Id] is PushOutcome.Done).ToList();
+            if (done.Count > 0)
+            {
+                await c.ExecuteAsync("""
+                    UPDATE sync_queue q SET status = 'completed', processed_at = now(), pushed_version = d.v, last_error = NULL,
+                           locked_until = NULL, msg_visible_at = NULL
+                    FROM unnest(@ids, @versions) AS d(id, v) WHERE q.id = d.id
+                    """, new { ids = done.Select(j => j.Id).ToArray(), versions = done.Select(j => ((PushOutcome.Done)outcomes[j.Id]).Version).ToArray() }, tx);
+                foreach (var g in done.GroupBy(j => j.EntityType))
+                    await SyncEntities.MarkSyncedAsync(c, tx, orgId, g.Key,
+                        g.Select(j => (j.EntityId, ((PushOutcome.Done)outcomes[j.Id]).Version)).ToList());
+            }
             foreach (var j in jobs)
             {
                 switch (outcomes[j.Id])
                 {
-                    case PushOutcome.Done d:
-                        await c.ExecuteAsync("""
-                            UPDATE sync_queue SET status = 'completed', processed_at = now(), pushed_version = @v, last_error = NULL,
-                                   locked_until = NULL, msg_visible_at = NULL WHERE id = @id
-                            """, new { id = j.Id, v = d.Version }, tx);
-                        await SyncEntities.MarkAsync(c, tx, orgId, j, "synced", null, d.Version);
+                    case PushOutcome.Done:
                         break;
                     case PushOutcome.Rejected r:
                         await c.ExecuteAsync("""
@@ -318,6 +326,19 @@ public static class SyncEntities
     {
         "space" => "spaces", "person" => "people", "conference" => "conference_rooms", _ => null,
     };
+
+    /// <summary>Entities whose jobs are done (already marked completed in this transaction): synced if unchanged and nothing else is open.</summary>
+    public static Task MarkSyncedAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, string entityType, IReadOnlyList<(Guid Id, int? Version)> entities)
+    {
+        if (Table(entityType) is not { } table) return Task.CompletedTask;
+        return c.ExecuteAsync($"""
+            UPDATE {table} e SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
+            FROM unnest(@ids, @versions) AS d(id, v)
+            WHERE e.org_id = @orgId AND e.id = d.id AND e.version = d.v
+              AND NOT EXISTS (SELECT 1 FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = @entityType
+                              AND o.entity_id = e.id AND o.status IN ('pending', 'processing'))
+            """, new { orgId, entityType, ids = entities.Select(e => e.Id).ToArray(), versions = entities.Select(e => e.Version).ToArray() }, tx);
+    }
 
     /// <summary>
     /// Sets the entity's sync status after its job: synced/error only when the entity is still the version pushed and no

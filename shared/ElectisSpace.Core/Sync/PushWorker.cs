@@ -163,7 +163,9 @@ public sealed class PushQueueListener(IPushQueue queue, PushConsumer consumer, Q
     /// <summary>One receive of up to batchSize messages (and of poison messages); answers how many were handled.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        var visibility = host.ReceiveVisibility(settings.Sync.Lease);
+        // Hidden while worked on for the job lease (the Functions runtime renews its own); host.json's visibilityTimeout
+        // is the pause before a failed message is tried again.
+        var visibility = settings.Sync.Lease;
         var received = await queue.ReceiveAsync(host.BatchSize, visibility, ct);
         // Messages of one organization need one processor run.
         foreach (var group in received.GroupBy(m => m.Message?.OrgId))

@@ -21,7 +21,4 @@ public sealed record QueueHostSettings(int MaxDequeueCount, TimeSpan VisibilityT
             q.TryGetProperty("batchSize", out var b) ? b.GetInt32() : Default.BatchSize,
             q.TryGetProperty("messageEncoding", out var e) ? e.GetString()! : Default.MessageEncoding);
     }
-
-    /// <summary>How long a received message stays hidden: the lease a worker holds on it (never zero for our own listener).</summary>
-    public TimeSpan ReceiveVisibility(TimeSpan lease) => VisibilityTimeout > TimeSpan.Zero ? VisibilityTimeout : lease;
 }

@@ -44,7 +44,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        var until = DateTime.UtcNow.AddSeconds(30);
+        var until = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < until)
         {
             if (_process.HasExited) throw new InvalidOperationException($"azurite-queue exited with {_process.ExitCode}");
@@ -56,7 +56,7 @@ public sealed class AzuriteServer : IAsyncDisposable
             }
             catch (SocketException) { await Task.Delay(100); }
         }
-        throw new InvalidOperationException("azurite-queue did not start listening within 30 s");
+        throw new InvalidOperationException("azurite-queue did not start listening within 90 s");
     }
 
     public async Task StopAsync()

@@ -93,8 +93,17 @@ public class SyncApp : TestApp
         }
     }
 
-    public Task WaitDrainedAsync(Guid orgId, int timeoutMs = 15_000) =>
-        WaitUntilAsync(async () => await OpenJobsAsync(orgId) == 0, "every job of the organization finished", timeoutMs);
+    public async Task WaitDrainedAsync(Guid orgId, int timeoutMs = 15_000)
+    {
+        try { await WaitUntilAsync(async () => await OpenJobsAsync(orgId) == 0, "every job of the organization finished", timeoutMs); }
+        catch (Xunit.Sdk.XunitException)
+        {
+            await using var conn = new NpgsqlConnection(ConnectionString);
+            var summary = await conn.QueryAsync<(string, long, string?)>(
+                "SELECT status, count(*), max(last_error) FROM sync_queue WHERE org_id = @orgId GROUP BY status", new { orgId });
+            Assert.Fail("Not drained: " + string.Join("; ", summary.Select(s => $"{s.Item1}={s.Item2} ({s.Item3})")));
+        }
+    }
 
     public static Task WaitStatusAsync(HttpClient c, Guid spaceId, string status, int timeoutMs = 15_000) =>
         WaitUntilAsync(async () => (await GetAsync(c, $"/api/spaces/{spaceId}")).GetProperty("syncStatus").GetString() == status,
@@ -106,9 +115,15 @@ public sealed class AzureSyncApp : SyncApp
     protected override bool UseAzureStorage => true;
 }
 
-/// <summary>No in-process worker: tests drive the processor, queues and Functions triggers themselves.</summary>
+/// <summary>No in-process worker: tests drive the processor, queues and Functions triggers themselves (with an Azurite).</summary>
 public sealed class ManualSyncApp : SyncApp
 {
     protected override bool WorkerEnabled => false;
-    protected override bool UseAzureStorage => true; // its Azurite serves the Functions tests; the app's own queue is unused
+    protected override bool UseAzureStorage => true;
+}
+
+/// <summary>No in-process worker, PostgreSQL only.</summary>
+public sealed class ManualPostgresSyncApp : SyncApp
+{
+    protected override bool WorkerEnabled => false;
 }
