@@ -41,7 +41,7 @@ public static partial class OpenApiDocument
         var list = routes.ToList();
         var schemas = new SchemaRegistry();
         var paths = new JsonObject();
-        foreach (var group in list.GroupBy(r => "/api/" + r.Pattern))
+        foreach (var group in list.GroupBy(PathOf))
         {
             var item = new JsonObject();
             foreach (var route in group) item[route.Method.ToLowerInvariant()] = Operation(route, schemas);
@@ -108,7 +108,7 @@ public static partial class OpenApiDocument
             parameters.Add(new JsonObject
             {
                 ["name"] = m.Groups[1].Value, ["in"] = "path", ["required"] = true,
-                ["schema"] = new JsonObject { ["type"] = "string" },
+                ["schema"] = m.Groups[2].Value == "guid" ? new JsonObject { ["type"] = "string", ["format"] = "uuid" } : new JsonObject { ["type"] = "string" },
             });
         foreach (var q in route.Query)
         {
@@ -304,7 +304,10 @@ public static partial class OpenApiDocument
         ? new JsonArray(new JsonObject { ["field"] = "email", ["message"] = "email is required." })
         : null;
 
-    [GeneratedRegex(@"\{(\w+)\}")]
+    /// <summary>The route's OpenAPI path: /api/ + pattern, without route constraints ({id:guid} → {id}).</summary>
+    public static string PathOf(ApiRoute route) => "/api/" + PathParamRegex().Replace(route.Pattern, "{$1}");
+
+    [GeneratedRegex(@"\{(\w+)(?::(\w+))?\}")]
     private static partial Regex PathParamRegex();
 
     /// <summary>Component schemas by type, generated once each; references are "#/components/schemas/Name".</summary>

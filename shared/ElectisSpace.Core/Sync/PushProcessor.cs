@@ -62,8 +62,21 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
         {
             var jobs = await ClaimAsync(orgId, ct);
             if (jobs.Count == 0) break;
-            var outcomes = await ExecuteAsync(orgId, jobs, ct);
-            await RecordAsync(orgId, jobs, outcomes, ct);
+            Dictionary<Guid, PushOutcome> outcomes;
+            try
+            {
+                outcomes = await ExecuteAsync(orgId, jobs, ct);
+                await RecordAsync(orgId, jobs, outcomes, ct);
+            }
+            catch
+            {
+                // Not an AIMS answer (a bug, bad data, the database): give the jobs back at once so the message's next
+                // delivery meets the same failure, and the queue's dequeue count (then the poison queue) decides.
+                await db.ReadAsync(c => c.ExecuteAsync(
+                    "UPDATE sync_queue SET status = 'pending', locked_until = NULL WHERE id = ANY(@ids) AND status = 'processing'",
+                    new { ids = jobs.Select(j => j.Id).ToArray() }), CancellationToken.None);
+                throw;
+            }
             total += jobs.Count;
             if (outcomes.Values.Any(o => o is PushOutcome.Retry { Counts: false })) break; // AIMS is down: stop here
         }

@@ -29,7 +29,7 @@ public sealed class PermissionMatrixTests(TestApp app) : IClassFixture<TestApp>
         var allowed = ElectisSpace.Core.Auth.Permissions.Allows(Enum.Parse<Role>(role, ignoreCase: true), perm);
         foreach (var route in routes)
         {
-            var url = "/api/" + route.Pattern.Replace("{id}", Guid.NewGuid().ToString());
+            var url = "/api/" + System.Text.RegularExpressions.Regex.Replace(route.Pattern, @"\{id(:\w+)?\}", Guid.NewGuid().ToString());
             var req = new HttpRequestMessage(new HttpMethod(route.Method), url);
             if (route.Method is "POST" or "PATCH" or "PUT") req.Content = new StringContent("{}", Encoding.UTF8, "application/json");
             var res = await client.SendAsync(req);
@@ -60,7 +60,7 @@ public sealed class PermissionMatrixTests(TestApp app) : IClassFixture<TestApp>
         using var c = app.Client();
         foreach (var route in ApiRoutes.All.Where(r => r.Auth == RouteAuth.Bearer))
         {
-            var req = new HttpRequestMessage(new HttpMethod(route.Method), "/api/" + route.Pattern.Replace("{id}", Guid.NewGuid().ToString()));
+            var req = new HttpRequestMessage(new HttpMethod(route.Method), "/api/" + System.Text.RegularExpressions.Regex.Replace(route.Pattern, @"\{id(:\w+)?\}", Guid.NewGuid().ToString()));
             await HttpAssert.Status(await c.SendAsync(req), HttpStatusCode.Unauthorized, "UNAUTHORIZED");
         }
     }
