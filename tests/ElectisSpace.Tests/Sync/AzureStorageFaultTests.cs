@@ -13,7 +13,12 @@ public sealed class AzureStorageFaultTests(AzureSyncApp app) : IClassFixture<Azu
         await app.ExecAsync("UPDATE organizations SET settings = '{\"aims\": 42}'::jsonb WHERE id = @OrgId", new { org.OrgId });
         var space = await org.Admin.CreateSpaceAsync($"PZ{Guid.NewGuid():N}"[..16]);
 
-        await SyncApp.WaitStatusAsync(org.Admin, space.Id(), "failed", 60_000);
+        try { await SyncApp.WaitStatusAsync(org.Admin, space.Id(), "failed", 60_000); }
+        catch (Xunit.Sdk.XunitException)
+        {
+            var j = await app.JobAsync(org.OrgId, space.Id(), "upsert_article");
+            Assert.Fail($"job {j}; dead {await app.CountAsync("SELECT count(*) FROM sync_queue WHERE status = 'dead'")}");
+        }
         var job = await app.JobAsync(org.OrgId, space.Id(), "upsert_article");
         Assert.Equal("dead", job.Status);
         Assert.Contains("poison", job.Error);
