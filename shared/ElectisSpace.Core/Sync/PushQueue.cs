@@ -76,11 +76,21 @@ public sealed class AzurePushQueue : IPushQueue
         _created = true;
     }
 
-    public async Task SendAsync(PushMessage message, TimeSpan delay = default, CancellationToken ct = default)
+    /// <summary>Runs a call, creating the queues first and again if they vanished (a storage account reset, an emulator restart).</summary>
+    private async Task<T> WithQueuesAsync<T>(Func<Task<T>> call, CancellationToken ct)
     {
         await EnsureAsync(ct);
-        await _queue.SendMessageAsync(message.ToJson(), delay > TimeSpan.Zero ? delay : null, cancellationToken: ct);
+        try { return await call(); }
+        catch (Azure.RequestFailedException e) when (e.ErrorCode == "QueueNotFound")
+        {
+            _created = false;
+            await EnsureAsync(ct);
+            return await call();
+        }
     }
+
+    public Task SendAsync(PushMessage message, TimeSpan delay = default, CancellationToken ct = default) =>
+        WithQueuesAsync(async () => await _queue.SendMessageAsync(message.ToJson(), delay > TimeSpan.Zero ? delay : null, cancellationToken: ct), ct);
 
     public Task<IReadOnlyList<ReceivedPush>> ReceiveAsync(int max, TimeSpan visibility, CancellationToken ct = default) =>
         ReceiveFromAsync(_queue, max, visibility, ct);
@@ -93,8 +103,7 @@ public sealed class AzurePushQueue : IPushQueue
 
     public async Task MoveToPoisonAsync(ReceivedPush message, CancellationToken ct = default)
     {
-        await EnsureAsync(ct);
-        await _poison.SendMessageAsync(message.Body, cancellationToken: ct);
+        await WithQueuesAsync(async () => await _poison.SendMessageAsync(message.Body, cancellationToken: ct), ct);
         await _queue.DeleteMessageAsync(message.MessageId, message.Receipt, ct);
     }
 
@@ -104,12 +113,12 @@ public sealed class AzurePushQueue : IPushQueue
     public async Task DeletePoisonAsync(ReceivedPush message, CancellationToken ct = default) =>
         await _poison.DeleteMessageAsync(message.MessageId, message.Receipt, ct);
 
-    private async Task<IReadOnlyList<ReceivedPush>> ReceiveFromAsync(QueueClient q, int max, TimeSpan visibility, CancellationToken ct)
-    {
-        await EnsureAsync(ct);
-        var answer = await q.ReceiveMessagesAsync(Math.Clamp(max, 1, 32), visibility, ct);
-        return answer.Value.Select(m => new ReceivedPush(m.Body.ToString(), m.DequeueCount, m.MessageId, m.PopReceipt)).ToList();
-    }
+    private Task<IReadOnlyList<ReceivedPush>> ReceiveFromAsync(QueueClient q, int max, TimeSpan visibility, CancellationToken ct) =>
+        WithQueuesAsync<IReadOnlyList<ReceivedPush>>(async () =>
+        {
+            var answer = await q.ReceiveMessagesAsync(Math.Clamp(max, 1, 32), visibility, ct);
+            return answer.Value.Select(m => new ReceivedPush(m.Body.ToString(), m.DequeueCount, m.MessageId, m.PopReceipt)).ToList();
+        }, ct);
 }
 
 /// <summary>
