@@ -1,7 +1,9 @@
 using ElectisSpace.Core;
 using ElectisSpace.Core.Configuration;
 using ElectisSpace.Core.Database;
+using ElectisSpace.Core.Sync;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -19,8 +21,18 @@ public static class FunctionsApp
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<HttpHardeningMiddleware>(); // security headers + envelope for escaped exceptions (issue 17)
-        builder.Services.AddElectisSpace(builder.Configuration, HostProfile.Functions);
+        ConfigureServices(builder.Services, builder.Configuration);
         return builder;
+    }
+
+    /// <summary>The app's services (what CreateBuilder registers), for tests that build them without a worker.</summary>
+    public static IServiceCollection ConfigureServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddElectisSpace(configuration, HostProfile.Functions);
+        // Changes made through the HTTP functions go to the aims-push queue right after commit (the timer sweeper covers
+        // anything missed); the queue, poison and timer triggers do the rest.
+        services.AddHostedService<PushDispatcherService>();
+        return services;
     }
 
     /// <summary>Only when Database:RunMigrations is explicitly true (a single-instance or local run).</summary>

@@ -177,3 +177,15 @@ public static class SettingsFunctions
     [Function("Settings_Update")]
     public static Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "settings")] HttpRequest req) => ApiRoutes.Serve("Settings_Update", req);
 }
+
+public static class SyncHttpFunctions
+{
+    [Function("Sync_Status")]
+    public static Task<IResult> Status([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "sync/status")] HttpRequest req) => ApiRoutes.Serve("Sync_Status", req);
+
+    [Function("Sync_DeadLetters")]
+    public static Task<IResult> DeadLetters([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "sync/dead-letters")] HttpRequest req) => ApiRoutes.Serve("Sync_DeadLetters", req);
+
+    [Function("Sync_RetryDeadLetter")]
+    public static Task<IResult> RetryDeadLetter([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "sync/dead-letters/{id:guid}/retry")] HttpRequest req) => ApiRoutes.Serve("Sync_RetryDeadLetter", req);
+}

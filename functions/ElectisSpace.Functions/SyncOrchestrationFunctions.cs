@@ -74,7 +74,7 @@ public sealed class DurableFullSyncStarter(DurableTaskClient client, IServicePro
             await db.ReadAsync(c => SyncJobStore.FailAsync(c, jobId, "The previous full sync orchestration is still finishing; try again shortly."), ct);
             return (jobId, true);
         }
-        var sync = services.GetRequiredService<ServerSettings>().Sync;
+        var sync = services.GetRequiredService<ServerSettings>().SyncSchedule;
         await client.ScheduleNewOrchestrationInstanceAsync(FullSyncOrchestration.Name,
             new FullSyncInput(jobId, sync.StepMaxAttempts, sync.StepRetryMilliseconds), new StartOrchestrationOptions(instanceId), ct);
         return (jobId, true);

@@ -33,6 +33,7 @@ public static class StandaloneHost
         var builder = WebApplication.CreateBuilder(args);
         builder.Services.AddElectisSpace(builder.Configuration);
         builder.Services.AddStandaloneSync();
+        builder.Services.AddPushWorker(ServerSettings.Load(builder.Configuration));
         // Our own readers enforce 1 MiB (JSON) and 10 MiB (CSV) with the error envelope; Kestrel's cap sits just above.
         builder.WebHost.ConfigureKestrel(k =>
         {

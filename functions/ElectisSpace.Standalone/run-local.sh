@@ -2,7 +2,16 @@
 # Runs electisSpace Server on this machine with everything it needs, no Azure tooling:
 # a project-local PostgreSQL (initdb into .local/ on first run, a free port, stopped on exit),
 # the AIMS emulator, migrations, a demo organization with its admin, and the Standalone host.
+# Option --azurite: the push queue runs on Azure Storage queues (aims-push, aims-push-poison) in a local Azurite
+# (npm install -g azurite) instead of the PostgreSQL outbox, so messages can be watched flowing through real queues.
 set -euo pipefail
+use_azurite=false
+for arg in "$@"; do
+  case "$arg" in
+    --azurite) use_azurite=true ;;
+    *) echo "usage: run-local.sh [--azurite]" >&2; exit 64 ;;
+  esac
+done
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 local_dir="$root/.local"
@@ -71,6 +80,20 @@ build() {
     exit 1
   fi
 }
+
+queue_line="PostgreSQL outbox (Queue:Provider=Postgres)"
+if [ "$use_azurite" = true ]; then
+  command -v azurite-queue >/dev/null || { echo "azurite-queue not found: npm install -g azurite" >&2; exit 1; }
+  azurite_port=$(free_port 10001)
+  mkdir -p "$local_dir/azurite"
+  azurite-queue --queueHost 127.0.0.1 --queuePort "$azurite_port" --location "$local_dir/azurite" --silent --skipApiVersionCheck --disableTelemetry \
+    >"$local_dir/azurite.log" 2>&1 &
+  children+=($!)
+  export Queue__Provider=AzureStorage
+  export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:$azurite_port/devstoreaccount1;"
+  queue_line="Azurite queues aims-push / aims-push-poison on 127.0.0.1:$azurite_port (data in .local/azurite)"
+fi
+
 echo "Building..."
 build functions/ElectisSpace.Standalone
 # The AIMS emulator (tests/ElectisSpace.AimsEmulator) with its default seed: company DEMO, store 001, 20 labels.
@@ -103,6 +126,7 @@ electisSpace Server
   API reference:    $api_url/scalar   OpenAPI: $api_url/openapi/v1.json
   AIMS emulator:    $aims_line
   PostgreSQL:       127.0.0.1:$pg_port (database electisspace, data in .local/pg)
+  Push queue:       $queue_line
   Demo admin:       $demo_email / $demo_password   (organization DEMO)
 Press Ctrl+C to stop everything.
 

@@ -2,6 +2,7 @@ using ElectisSpace.Core.Aims;
 using ElectisSpace.Core.Auth;
 using ElectisSpace.Core.Common;
 using ElectisSpace.Core.Configuration;
+using ElectisSpace.Core.Sync;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,6 +36,38 @@ public static class ServiceRegistration
         services.AddSingleton<Sync.Pull.PullSync>();
         services.AddSingleton<Sync.Alive.AimsAvailability>();
         services.AddSingleton<Sync.Alive.AimsAliveMonitor>();
+        services.AddPushEngine(settings);
+        return services;
+    }
+
+    /// <summary>The push engine's services (both hosts): queue provider, processor, consumer, dispatch, sweeper.</summary>
+    private static IServiceCollection AddPushEngine(this IServiceCollection services, ServerSettings settings)
+    {
+        services.AddSingleton<IAimsAvailability, ClientFailureAvailability>();
+        services.AddSingleton(QueueHostSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json")));
+        if (settings.Sync.QueueProvider == QueueProvider.AzureStorage)
+            services.AddSingleton<IPushQueue>(new AzurePushQueue(settings.Sync.StorageConnection
+                ?? throw new InvalidOperationException($"Setting '{SettingNames.AzureWebJobsStorage}' is required when {SettingNames.QueueProvider} is AzureStorage.")));
+        else
+            services.AddSingleton<IPushQueue, PostgresPushQueue>();
+        services.AddSingleton<PushSignal>();
+        services.AddSingleton<PushProcessor>();
+        services.AddSingleton<PushConsumer>();
+        services.AddSingleton<PushDispatch>();
+        services.AddSingleton<PushSweeper>();
+        return services;
+    }
+
+    /// <summary>
+    /// Runs the push engine inside this process (Standalone): the post-commit dispatcher, the queue listener (either
+    /// provider) and the sweeper, unless Sync:WorkerEnabled is false.
+    /// </summary>
+    public static IServiceCollection AddPushWorker(this IServiceCollection services, ServerSettings settings)
+    {
+        if (!settings.Sync.WorkerEnabled) return services;
+        services.AddHostedService<PushDispatcherService>();
+        services.AddHostedService<PushQueueListener>();
+        services.AddHostedService<PushSweeperService>();
         return services;
     }
 }

@@ -36,9 +36,19 @@ public static class SettingNames
     public const string SyncTimersEnabled = "Sync:TimersEnabled";
     public const string SyncStepMaxAttempts = "Sync:StepMaxAttempts";
     public const string SyncStepRetryMilliseconds = "Sync:StepRetryMilliseconds";
+    public const string QueueProvider = "Queue:Provider";
+    public const string SyncWorkerEnabled = "Sync:WorkerEnabled";
+    public const string SyncRetryBaseDelayMilliseconds = "Sync:RetryBaseDelayMilliseconds";
+    public const string SyncRetryMaxDelaySeconds = "Sync:RetryMaxDelaySeconds";
+    public const string SyncAimsDownWaitMilliseconds = "Sync:AimsDownWaitMilliseconds";
+    public const string SyncLeaseSeconds = "Sync:LeaseSeconds";
+    public const string SyncSweepIntervalSeconds = "Sync:SweepIntervalSeconds";
+    public const string SyncRetentionDays = "Sync:RetentionDays";
+    /// <summary>The Functions host's storage connection (also read by us for the Azure Storage queue provider).</summary>
+    public const string AzureWebJobsStorage = "AzureWebJobsStorage";
 
     /// <summary>Read by the Azure Functions host itself, not by our code; the sample must still carry them.</summary>
-    public static readonly string[] FunctionsHost = ["AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME"];
+    public static readonly string[] FunctionsHost = ["FUNCTIONS_WORKER_RUNTIME"];
 
     public static IReadOnlyList<string> All { get; } = typeof(SettingNames)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
@@ -71,7 +81,7 @@ public sealed record ServerSettings(
     int LoginPerMinute,
     int RefreshPerMinute,
     IReadOnlyList<System.Net.IPNetwork> TrustedProxies,
-    SyncOptions Sync,
+    SyncScheduleOptions SyncSchedule,
     int DatabaseMaxPoolSize = ServerSettings.DefaultMaxPoolSize)
 {
     /// <summary>
@@ -83,6 +93,9 @@ public sealed record ServerSettings(
 
     /// <summary>The connection string with the pool bound applied.</summary>
     public string PooledConnectionString => new NpgsqlConnectionStringBuilder(DatabaseConnectionString) { MaxPoolSize = DatabaseMaxPoolSize }.ConnectionString;
+
+    /// <summary>The push engine: queue provider, retry timing, AIMS-down wait, lease, sweeper and retention.</summary>
+    public ElectisSpace.Core.Sync.SyncOptions Sync { get; init; } = new();
 
     public static ServerSettings Load(IConfiguration config, HostProfile? host = null)
     {
@@ -125,13 +138,32 @@ public sealed record ServerSettings(
             Int(config, SettingNames.RateLimitLoginPerMinute, 5, 1, 100_000),
             Int(config, SettingNames.RateLimitRefreshPerMinute, 10, 1, 100_000),
             [.. host.BehindLoopbackProxy ? ClientAddress.Loopback : [], .. Networks(config, SettingNames.NetworkTrustedProxies)],
-            new SyncOptions(
-                Cron(config, SettingNames.SyncAliveSchedule, SyncOptions.DefaultAliveSchedule),
-                Cron(config, SettingNames.SyncPullSchedule, SyncOptions.DefaultPullSchedule),
+            new SyncScheduleOptions(
+                Cron(config, SettingNames.SyncAliveSchedule, SyncScheduleOptions.DefaultAliveSchedule),
+                Cron(config, SettingNames.SyncPullSchedule, SyncScheduleOptions.DefaultPullSchedule),
                 Bool(config, SettingNames.SyncTimersEnabled, true),
                 Int(config, SettingNames.SyncStepMaxAttempts, 3, 1, 10),
                 Int(config, SettingNames.SyncStepRetryMilliseconds, 2000, 1, 600_000)),
-            Int(config, SettingNames.DatabaseMaxPoolSize, DefaultMaxPoolSize, 1, 1000));
+            Int(config, SettingNames.DatabaseMaxPoolSize, DefaultMaxPoolSize, 1, 1000))
+        {
+            Sync = new ElectisSpace.Core.Sync.SyncOptions
+            {
+                QueueProvider = config[SettingNames.QueueProvider] switch
+                {
+                    null or "" or "Postgres" => ElectisSpace.Core.Sync.QueueProvider.Postgres,
+                    "AzureStorage" => ElectisSpace.Core.Sync.QueueProvider.AzureStorage,
+                    var other => throw new InvalidOperationException($"Setting '{SettingNames.QueueProvider}' must be Postgres or AzureStorage; got '{other}'."),
+                },
+                StorageConnection = config[SettingNames.AzureWebJobsStorage] is { Length: > 0 } storage ? storage : null,
+                WorkerEnabled = Bool(config, SettingNames.SyncWorkerEnabled, true),
+                RetryBaseDelay = TimeSpan.FromMilliseconds(Int(config, SettingNames.SyncRetryBaseDelayMilliseconds, 2000, 1, 600_000)),
+                RetryMaxDelay = TimeSpan.FromSeconds(Int(config, SettingNames.SyncRetryMaxDelaySeconds, 300, 1, 86_400)),
+                AimsDownWait = TimeSpan.FromMilliseconds(Int(config, SettingNames.SyncAimsDownWaitMilliseconds, 30_000, 1, 3_600_000)),
+                Lease = TimeSpan.FromSeconds(Int(config, SettingNames.SyncLeaseSeconds, 120, 1, 3600)),
+                SweepInterval = TimeSpan.FromSeconds(Int(config, SettingNames.SyncSweepIntervalSeconds, 30, 1, 3600)),
+                Retention = TimeSpan.FromDays(Int(config, SettingNames.SyncRetentionDays, 7, 1, 365)),
+            },
+        };
     }
 
     /// <summary>Comma-separated addresses or CIDR ranges ("10.0.0.5, 10.1.0.0/16").</summary>
@@ -193,7 +225,7 @@ public static class CommandEnvironment
 /// ticks on PullSchedule and pulls each organization whose own pullIntervalMinutes has passed since its last pull.
 /// Step retries: every full-sync step (activity) is tried StepMaxAttempts times, waiting StepRetry, doubling.
 /// </summary>
-public sealed record SyncOptions(string AliveSchedule, string PullSchedule, bool TimersEnabled, int StepMaxAttempts, int StepRetryMilliseconds)
+public sealed record SyncScheduleOptions(string AliveSchedule, string PullSchedule, bool TimersEnabled, int StepMaxAttempts, int StepRetryMilliseconds)
 {
     public const string DefaultAliveSchedule = "0 */1 * * * *";
     public const string DefaultPullSchedule = "30 */1 * * * *";

@@ -16,6 +16,7 @@ public static class ApiRoutes
         .. Conference.ConferenceRoutes.All,
         .. Settings.SettingsRoutes.All,
         .. Sync.SyncJobsRoutes.All,
+        .. Sync.SyncRoutes.All,
     ];
 
     private static readonly Dictionary<string, ApiRoute> ByName = All.ToDictionary(r => r.Name);

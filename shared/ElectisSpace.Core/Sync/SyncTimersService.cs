@@ -18,9 +18,9 @@ public sealed class SyncTimersService(ServerSettings settings, AimsAliveMonitor 
     ILogger<SyncTimersService> log) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        !settings.Sync.TimersEnabled ? Task.CompletedTask : Task.WhenAll(
-            Loop(settings.Sync.AliveSchedule, ct => alive.PingAllAsync(ct), stoppingToken),
-            Loop(settings.Sync.PullSchedule, ct => pull.RunDueAsync(ct), stoppingToken));
+        !settings.SyncSchedule.TimersEnabled ? Task.CompletedTask : Task.WhenAll(
+            Loop(settings.SyncSchedule.AliveSchedule, ct => alive.PingAllAsync(ct), stoppingToken),
+            Loop(settings.SyncSchedule.PullSchedule, ct => pull.RunDueAsync(ct), stoppingToken));
 
     private async Task Loop(string cron, Func<CancellationToken, Task<int>> tick, CancellationToken ct)
     {

@@ -42,6 +42,8 @@ public class TestApp : IAsyncLifetime
         // Sync tests drive the alive ping and the pull themselves; timers firing in between would race them.
         ["Sync:TimersEnabled"] = "false",
         ["Sync:StepRetryMilliseconds"] = "50",
+        // Pushes paused while AIMS is down look again after 2 s (30 s in production), so "resumes on up" is seen quickly.
+        ["Sync:AimsDownWaitMilliseconds"] = "2000",
         ["Security:SettingsEncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
     };
 

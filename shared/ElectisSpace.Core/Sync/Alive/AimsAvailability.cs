@@ -64,8 +64,11 @@ public sealed class AimsAvailability(Db db)
     }
 }
 
-/// <summary>The alive timer's tick: pings the AIMS of every organization with AIMS settings (credential-free HEAD) and records it.</summary>
-public sealed class AimsAliveMonitor(Db db, AimsClient aims, AimsConnections connections, AimsAvailability availability, ILogger<AimsAliveMonitor> log)
+/// <summary>The alive timer's tick: pings the AIMS of every organization with AIMS settings (credential-free HEAD) and records it.
+/// The state it records also steers the push path (<see cref="IAimsAvailability"/>): down pauses pushes to that AIMS
+/// without spending attempts; up lets them go at once.</summary>
+public sealed class AimsAliveMonitor(Db db, AimsClient aims, AimsConnections connections, AimsAvailability availability,
+    IAimsAvailability push, PushSignal pushSignal, Configuration.ServerSettings server, ILogger<AimsAliveMonitor> log)
 {
     public async Task<int> PingAllAsync(CancellationToken ct = default)
     {
@@ -85,6 +88,8 @@ public sealed class AimsAliveMonitor(Db db, AimsClient aims, AimsConnections con
         if (connections.From(settings.Aims, orgId) is not { } conn) return null;
         var result = await aims.CheckAliveAsync(conn.Root, ct);
         var state = await availability.RecordAsync(orgId, result, ct);
+        if (state.State == "down") push.ReportDown(conn, server.Sync.AimsDownWait);
+        else if (result.Up && push.IsDown(conn)) { push.ReportUp(conn); pushSignal.Wake(); }
         if (!result.Up) log.LogWarning("AIMS of organization {OrgId} did not answer ({Failures} in a row): {Error}", orgId, state.ConsecutiveFailures, result.Error);
         return state;
     }

@@ -30,7 +30,7 @@ public sealed class BackgroundFullSyncStarter(Db db, SyncSteps steps, ServerSett
     {
         var (jobId, created) = await SyncJobStore.CreateAsync(db, orgId, SyncJobTypes.Full, "api", requestedBy, ct);
         if (!created) return (jobId, false);
-        var input = new FullSyncInput(jobId, settings.Sync.StepMaxAttempts, settings.Sync.StepRetryMilliseconds);
+        var input = new FullSyncInput(jobId, settings.SyncSchedule.StepMaxAttempts, settings.SyncSchedule.StepRetryMilliseconds);
         _running[jobId] = Task.Run(async () =>
         {
             try { await FullSyncRunner.RunAsync(steps, input, _stopping.Token); }
