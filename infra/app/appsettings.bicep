@@ -73,6 +73,17 @@ var appSettings = {
   RateLimits__LoginPerMinute: '5'
   RateLimits__RefreshPerMinute: '10'
 
+  // Push engine: the Functions triggers consume the aims-push queue on AzureWebJobsStorage (identity-based above), so the
+  // in-process worker of the Standalone host is off here; retry timing, AIMS-down wait, lease, sweeper and retention.
+  Queue__Provider: 'AzureStorage'
+  Sync__WorkerEnabled: 'false'
+  Sync__RetryBaseDelayMilliseconds: '2000'
+  Sync__RetryMaxDelaySeconds: '300'
+  Sync__AimsDownWaitMilliseconds: '30000'
+  Sync__LeaseSeconds: '120'
+  Sync__SweepIntervalSeconds: '30'
+  Sync__RetentionDays: '7'
+
   // Sync timers (NCRONTAB, six fields: the timer triggers bind %Sync:AliveSchedule% / %Sync:PullSchedule%) and the
   // full-sync step retries (Durable activity retry options).
   Sync__AliveSchedule: '0 */1 * * * *'
