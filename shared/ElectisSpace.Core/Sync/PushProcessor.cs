@@ -136,7 +136,9 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
         }
         if (availability.DownFor(conn) is { } wait)
         {
-            All(jobs, new PushOutcome.Retry("AIMS is down; waiting for it to return.", Counts: false, wait));
+            // Look again after at most AimsDownWait: a pause set by the alive monitor lasts until it sees AIMS up,
+            // and the jobs should notice that soon after, not when the longest possible pause ends.
+            All(jobs, new PushOutcome.Retry("AIMS is down; waiting for it to return.", Counts: false, wait < _o.AimsDownWait ? wait : _o.AimsDownWait));
             return outcomes;
         }
 

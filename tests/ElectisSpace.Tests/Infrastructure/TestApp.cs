@@ -42,8 +42,9 @@ public class TestApp : IAsyncLifetime
         // Sync tests drive the alive ping and the pull themselves; timers firing in between would race them.
         ["Sync:TimersEnabled"] = "false",
         ["Sync:StepRetryMilliseconds"] = "50",
-        // Pushes paused while AIMS is down look again after 2 s (30 s in production), so "resumes on up" is seen quickly.
-        ["Sync:AimsDownWaitMilliseconds"] = "2000",
+        // No in-process push worker: these tests look at the outbox as written, and the sync tests drive both sides of
+        // AIMS themselves. The push engine's tests (Sync/SyncApp) turn it on.
+        ["Sync:WorkerEnabled"] = "false",
         ["Security:SettingsEncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
     };
 

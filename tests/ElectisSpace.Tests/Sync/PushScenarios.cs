@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -225,6 +226,30 @@ public abstract class PushScenarios
             Assert.NotNull(app.Article(externalId));
         }
         Assert.Equal(0, await app.CountAsync("SELECT coalesce(sum(attempts), 0) FROM sync_queue WHERE org_id = @OrgId", new { org.OrgId }));
+    }
+
+    [Fact]
+    public async Task The_alive_monitor_pauses_pushes_while_AIMS_is_down_and_resumes_them_when_it_is_up()
+    {
+        var org = await app.CreateSyncedOrgAsync();
+        await WarmUpAsync(org);
+        var monitor = app.Services.GetRequiredService<ElectisSpace.Core.Sync.Alive.AimsAliveMonitor>();
+        // Only the alive check fails: article calls would still succeed, so only the monitor's state can hold the push.
+        app.Aims.Faults.Add(new FaultRule { RouteContains = "token", Method = "HEAD", Kind = FaultKind.Status, Status = 503, Remaining = int.MaxValue });
+        for (var i = 0; i < ElectisSpace.Core.Sync.Alive.AimsAvailability.FailuresBeforeDown; i++) await monitor.PingAsync(org.OrgId);
+        Assert.False((await SyncApp.GetAsync(org.Admin, "/api/sync/status")).GetProperty("solumConnected").GetBoolean());
+
+        var externalId = Id("A");
+        var id = (await org.Admin.CreateSpaceAsync(externalId)).Id();
+        await Task.Delay(1500); // several AimsDownWait periods: the job looks again and stays paused
+        Assert.Null(app.Article(externalId));
+        Assert.Equal(0, await app.CountAsync("SELECT coalesce(sum(attempts), 0) FROM sync_queue WHERE org_id = @OrgId", new { org.OrgId }));
+
+        app.Aims.Faults.Clear();
+        Assert.Equal("up", (await monitor.PingAsync(org.OrgId))!.State);
+        await SyncApp.WaitStatusAsync(org.Admin, id, "synced");
+        Assert.NotNull(app.Article(externalId));
+        Assert.True((await SyncApp.GetAsync(org.Admin, "/api/sync/status")).GetProperty("solumConnected").GetBoolean());
     }
 
     /// <summary>Login and the article format are cached after the first push, so injected faults hit only the article calls.</summary>

@@ -68,7 +68,7 @@ public sealed class AimsAvailability(Db db)
 /// The state it records also steers the push path (<see cref="IAimsAvailability"/>): down pauses pushes to that AIMS
 /// without spending attempts; up lets them go at once.</summary>
 public sealed class AimsAliveMonitor(Db db, AimsClient aims, AimsConnections connections, AimsAvailability availability,
-    IAimsAvailability push, PushSignal pushSignal, Configuration.ServerSettings server, ILogger<AimsAliveMonitor> log)
+    IAimsAvailability push, PushSignal pushSignal, ILogger<AimsAliveMonitor> log)
 {
     public async Task<int> PingAllAsync(CancellationToken ct = default)
     {
@@ -88,7 +88,8 @@ public sealed class AimsAliveMonitor(Db db, AimsClient aims, AimsConnections con
         if (connections.From(settings.Aims, orgId) is not { } conn) return null;
         var result = await aims.CheckAliveAsync(conn.Root, ct);
         var state = await availability.RecordAsync(orgId, result, ct);
-        if (state.State == "down") push.ReportDown(conn, server.Sync.AimsDownWait);
+        // Down holds pushes until a ping sees AIMS up again (the 10-minute bound only covers a timer that stopped).
+        if (state.State == "down") push.ReportDown(conn, TimeSpan.FromMinutes(10));
         else if (result.Up && push.IsDown(conn)) { push.ReportUp(conn); pushSignal.Wake(); }
         if (!result.Up) log.LogWarning("AIMS of organization {OrgId} did not answer ({Failures} in a row): {Error}", orgId, state.ConsecutiveFailures, result.Error);
         return state;
