@@ -129,10 +129,10 @@ public sealed class SyncEngineTests(SyncTestApp app) : IClassFixture<SyncTestApp
     }
 
     [Fact]
-    public async Task A_full_sync_of_1000_articles_with_conflicts_planted_on_both_sides_ends_with_both_sides_equal()
+    public async Task A_full_sync_of_10000_articles_with_conflicts_planted_on_both_sides_ends_with_both_sides_equal()
     {
         await using var w = await SyncWorld.CreateAsync(app);
-        const int n = 1000;
+        const int n = 10_000;
         var csv = new StringBuilder("externalId,name\n");
         for (var i = 0; i < n; i++) csv.Append($"S{i:0000},Desk {i}\n");
         await HttpAssert.Status(await w.Org.Admin.PostAsync("/api/spaces/import", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv")), HttpStatusCode.OK);
