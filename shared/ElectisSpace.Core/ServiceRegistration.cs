@@ -34,7 +34,7 @@ public static class ServiceRegistration
         services.PostConfigure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o => ClientAddress.Configure(o, settings.TrustedProxies));
         services.AddSingleton<Sync.FullSync.SyncSteps>();
         services.AddSingleton<Sync.Pull.PullSync>();
-        services.AddSingleton<Sync.Alive.AimsAvailability>();
+        services.AddSingleton<Sync.Alive.AimsAliveStore>();
         services.AddSingleton<Sync.Alive.AimsAliveMonitor>();
         services.AddPushEngine(settings);
         return services;

@@ -48,7 +48,7 @@ public static class HealthHandlers
         // Organizations' own AIMS (alive timer): shown, but one tenant's AIMS being down must not take the instance out of rotation.
         AimsAliveSummary? alive = null;
         if (checks["database"].Status == "ok")
-            try { var (down, total) = await ctx.Service<ElectisSpace.Core.Sync.Alive.AimsAvailability>().CountsAsync(ctx.Aborted); alive = new(down, total); }
+            try { var (down, total) = await ctx.Service<ElectisSpace.Core.Sync.Alive.AimsAliveStore>().CountsAsync(ctx.Aborted); alive = new(down, total); }
             catch (NpgsqlException) { }
         var body = new ReadyResponse(ok ? "ok" : "degraded", DateTimeOffset.UtcNow, checks, alive);
         return Results.Json(body, Json.Options, statusCode: ok ? 200 : 503);
@@ -87,7 +87,7 @@ public static class HealthHandlers
             aims is null ? null : new AimsHealth(aims.Status, aims.CheckedAt, aims.LatencyMs, aims.Error),
             new SyncQueueCounts(queue.GetValueOrDefault("pending"), queue.GetValueOrDefault("processing"),
                 queue.GetValueOrDefault("failed"), queue.GetValueOrDefault("dead")),
-            database.Status == "ok" ? await ctx.Service<ElectisSpace.Core.Sync.Alive.AimsAvailability>().GetAsync(ctx.User.OrgId, ctx.Aborted) : null));
+            database.Status == "ok" ? await ctx.Service<ElectisSpace.Core.Sync.Alive.AimsAliveStore>().GetAsync(ctx.User.OrgId, ctx.Aborted) : null));
     });
 
     private static async Task<CheckResult> CheckDatabaseAsync(RequestContext ctx)

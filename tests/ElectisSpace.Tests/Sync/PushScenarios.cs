@@ -236,7 +236,7 @@ public abstract class PushScenarios
         var monitor = app.Services.GetRequiredService<ElectisSpace.Core.Sync.Alive.AimsAliveMonitor>();
         // Only the alive check fails: article calls would still succeed, so only the monitor's state can hold the push.
         app.Aims.Faults.Add(new FaultRule { RouteContains = "token", Method = "HEAD", Kind = FaultKind.Status, Status = 503, Remaining = int.MaxValue });
-        for (var i = 0; i < ElectisSpace.Core.Sync.Alive.AimsAvailability.FailuresBeforeDown; i++) await monitor.PingAsync(org.OrgId);
+        for (var i = 0; i < ElectisSpace.Core.Sync.Alive.AimsAliveStore.FailuresBeforeDown; i++) await monitor.PingAsync(org.OrgId);
         Assert.False((await SyncApp.GetAsync(org.Admin, "/api/sync/status")).GetProperty("solumConnected").GetBoolean());
 
         var externalId = Id("A");

@@ -95,15 +95,15 @@ public sealed class SyncEngineTests(SyncTestApp app) : IClassFixture<SyncTestApp
     {
         await using var w = await SyncWorld.CreateAsync(app);
         var monitor = app.Services.GetRequiredService<AimsAliveMonitor>();
-        var availability = app.Services.GetRequiredService<AimsAvailability>();
+        var availability = app.Services.GetRequiredService<AimsAliveStore>();
         Assert.Equal("up", (await monitor.PingAsync(w.Org.OrgId))!.State);
 
         var port = w.Aims.BaseUrl.Port;
         await w.Aims.DisposeAsync(); // AIMS goes away
-        for (var i = 1; i <= AimsAvailability.FailuresBeforeDown; i++)
+        for (var i = 1; i <= AimsAliveStore.FailuresBeforeDown; i++)
         {
             var s = (await monitor.PingAsync(w.Org.OrgId))!;
-            Assert.Equal(i < AimsAvailability.FailuresBeforeDown ? "up" : "down", s.State);
+            Assert.Equal(i < AimsAliveStore.FailuresBeforeDown ? "up" : "down", s.State);
         }
         await monitor.PingAsync(w.Org.OrgId);
         Assert.True(await availability.IsDownAsync(w.Org.OrgId));

@@ -15,7 +15,7 @@ namespace ElectisSpace.Core.Sync.Pull;
 /// deleted in AIMS, a drifted one) — queues the ordinary outbox work so the push path writes it. One pull per
 /// organization at a time across instances: a PostgreSQL advisory lock held for the run, plus the sync_jobs unique index.
 /// </summary>
-public sealed class PullSync(Db db, SyncSteps steps, AimsClient aims, AimsAvailability availability, TimeProvider time, ILogger<PullSync> log)
+public sealed class PullSync(Db db, SyncSteps steps, AimsClient aims, AimsAliveStore availability, TimeProvider time, ILogger<PullSync> log)
 {
     /// <summary>Advisory-lock class for pulls (the second key is the organization).</summary>
     private const int LockClass = 0x5E57_0020;

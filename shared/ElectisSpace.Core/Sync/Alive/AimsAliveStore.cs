@@ -9,10 +9,10 @@ public sealed record AimsAliveState(string State, DateTimeOffset LastPing, doubl
     DateTimeOffset ChangedAt);
 
 /// <summary>
-/// The alive state of each organization's AIMS (aims_status), kept by the alive timer. The push path consults
-/// <see cref="IsDownAsync"/>: it pauses while AIMS is down and resumes when the state is up again.
+/// The alive state of each organization's AIMS (aims_status), kept by the alive timer. The push path learns of it
+/// through <see cref="AimsAliveMonitor"/>, which reports each down/up to <see cref="IAimsAvailability"/>.
 /// </summary>
-public sealed class AimsAvailability(Db db)
+public sealed class AimsAliveStore(Db db)
 {
     /// <summary>Design rule: 3 consecutive failed checks → disconnected; one good check → connected again.</summary>
     public const int FailuresBeforeDown = 3;
@@ -67,7 +67,7 @@ public sealed class AimsAvailability(Db db)
 /// <summary>The alive timer's tick: pings the AIMS of every organization with AIMS settings (credential-free HEAD) and records it.
 /// The state it records also steers the push path (<see cref="IAimsAvailability"/>): down pauses pushes to that AIMS
 /// without spending attempts; up lets them go at once.</summary>
-public sealed class AimsAliveMonitor(Db db, AimsClient aims, AimsConnections connections, AimsAvailability availability,
+public sealed class AimsAliveMonitor(Db db, AimsClient aims, AimsConnections connections, AimsAliveStore availability,
     IAimsAvailability push, PushSignal pushSignal, ILogger<AimsAliveMonitor> log)
 {
     public async Task<int> PingAllAsync(CancellationToken ct = default)
