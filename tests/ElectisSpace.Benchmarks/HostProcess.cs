@@ -39,6 +39,7 @@ public sealed class HostProcess : IDisposable
         psi.Environment["DOTNET_ENVIRONMENT"] = psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Database__ConnectionString"] = connectionString;
         psi.Environment["Jwt__SigningKey"] = "benchmark-signing-key-that-is-at-least-32-bytes";
+        psi.Environment["Jwt__AccessTokenMinutes"] = "240"; // one token outlives a whole run (and a --hold session)
         psi.Environment["Security__SettingsEncryptionKey"] = Convert.ToBase64String(new byte[32]);
         psi.Environment["Aims__DefaultBaseUrl"] = aimsBaseUrl.ToString().TrimEnd('/');
         // Logins are measured, not throttled.

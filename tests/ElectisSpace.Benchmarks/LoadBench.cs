@@ -28,7 +28,7 @@ public static class LoadBench
 {
     private const string Password = "Bench-Passw0rd";
 
-    private sealed record Options(int People, int Spaces, int Rooms, int Requests, int SingleClientRequests, int? PoolSize, string Out, int[] Clients, string? Only);
+    private sealed record Options(int People, int Spaces, int Rooms, int Requests, int SingleClientRequests, int? PoolSize, string Out, int[] Clients, string? Only, bool Hold);
 
     public sealed record RunResult(string Workload, int Clients, int Requests, double Seconds, double RequestsPerSecond,
         double P50Ms, double P95Ms, double P99Ms, double MaxMs, int Errors, string? FirstError, double HostRssMaxMb);
@@ -48,10 +48,19 @@ public static class LoadBench
         using var host = await HostProcess.StartAsync(conn, aims.BaseUrl, o.PoolSize);
         Console.WriteLine($"host: pid {host.Pid} at {host.Address} (Release, Database:MaxPoolSize {o.PoolSize?.ToString() ?? "default"})");
 
-        var seed = await SeedAsync(host, conn, o);
+        var seed = await SeedAsync(host, conn, aims, o);
         Console.WriteLine($"seeded in {seed.Seconds:F1} s");
+        var drained = await DrainPushQueueAsync(conn, seed.OrgId);
+        Console.WriteLine($"push queue drained to the AIMS emulator in {drained:F1} s (measuring starts with no background sync work)");
         var plans = await PlansAsync(conn, seed.OrgId);
         foreach (var (what, plan) in plans) Console.WriteLine($"\n-- plan: {what}\n{plan}");
+        if (o.Hold)
+        {
+            // For an outside load generator or profiler: the seeded host stays up until Enter (or end of input).
+            Console.WriteLine($"\nholding: host {host.Address} pid {host.Pid}\nBENCH_TOKEN={seed.Token}\nBENCH_SPACE={seed.SpaceIds[0]}\nBENCH_ROOM={seed.RoomIds[0]}\npress Enter to stop");
+            Console.ReadLine();
+            return 0;
+        }
 
         var results = new List<RunResult>();
         var rng = new Random(18);
@@ -119,7 +128,7 @@ public static class LoadBench
         var people = Int("--people", 10_000);
         return new Options(people, Int("--spaces", 10_000), Int("--rooms", 200), Int("--requests", 3000), Int("--single-client-requests", 300),
             Value("--pool") is { } p ? int.Parse(p) : null, Value("--out") ?? "bench-results.json",
-            Value("--clients") is { } c ? c.Split(',').Select(int.Parse).ToArray() : [1, 16, 100], Value("--only"));
+            Value("--clients") is { } c ? c.Split(',').Select(int.Parse).ToArray() : [1, 16, 100], Value("--only"), args.Contains("--hold"));
     }
 
     private static string Machine()
@@ -133,7 +142,7 @@ public static class LoadBench
     private sealed record Seeded(Guid OrgId, string Code, string AdminEmail, string Token, HttpClient Client, int People,
         Guid[] PersonIds, Guid[] SpaceIds, Guid[] RoomIds, string[] UserEmails, double Seconds);
 
-    private static async Task<Seeded> SeedAsync(HostProcess host, string conn, Options o)
+    private static async Task<Seeded> SeedAsync(HostProcess host, string conn, AimsEmulatorHost aims, Options o)
     {
         var sw = Stopwatch.StartNew();
         await using var ds = NpgsqlDataSource.Create(conn);
@@ -143,6 +152,13 @@ public static class LoadBench
         var client = host.Client(null);
         var token = await LoginAsync(client, email, code);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // Pointed at the emulator, so every write is pushed as in production (an organization without AIMS would keep its
+        // whole outbox pending and re-scheduled, background work that would skew every figure).
+        (await client.PatchAsJsonAsync("/api/settings", new
+        {
+            aims = new { baseUrl = aims.BaseUrl + "common", cluster = "common", company = EmulatorSeed.DefaultCompany, store = EmulatorSeed.DefaultStore,
+                         username = EmulatorSeed.DefaultUsername, password = EmulatorSeed.DefaultPassword },
+        })).EnsureSuccessStatusCode();
 
         // People through the real import (POOL ids, outbox, audit), in files under the 10 MiB limit.
         for (var start = 1; start <= o.People; start += 50_000)
@@ -177,6 +193,19 @@ public static class LoadBench
         var spaceIds = (await c.QueryAsync<Guid>("SELECT id FROM spaces WHERE org_id = @o ORDER BY external_id", new { o = created.OrgId })).ToArray();
         var roomIds = (await c.QueryAsync<Guid>("SELECT id FROM conference_rooms WHERE org_id = @o", new { o = created.OrgId })).ToArray();
         return new Seeded(created.OrgId, code, email, token, client, o.People, personIds, spaceIds, roomIds, [.. users], sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Waits until the seeding's outbox has reached the emulator; the seconds it took.</summary>
+    private static async Task<double> DrainPushQueueAsync(string conn, Guid orgId)
+    {
+        var sw = Stopwatch.StartNew();
+        await using var c = new NpgsqlConnection(conn);
+        while (await c.ExecuteScalarAsync<long>("SELECT count(*) FROM sync_queue WHERE org_id = @orgId AND status IN ('pending', 'processing')", new { orgId }) > 0)
+        {
+            if (sw.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException("the push queue did not drain in 5 minutes");
+            await Task.Delay(250);
+        }
+        return sw.Elapsed.TotalSeconds;
     }
 
     private static async Task<string> LoginAsync(HttpClient client, string email, string code)

@@ -58,11 +58,8 @@ public static class AuditHandlers
         var (rows, total) = await ctx.Service<Db>().ReadAsync(async c =>
         {
             var where = Where(f);
-            where.Parameters.Add("Limit", page.Limit);
-            where.Parameters.Add("Offset", page.Offset);
-            var rows = (await c.QueryAsync<Row>($"{Select} {where} ORDER BY a.created_at DESC, a.id LIMIT @Limit OFFSET @Offset", where.Parameters)).ToList();
-            var total = page.TotalFromPage(rows.Count) ?? await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM audit_logs a {where}", where.Parameters);
-            return (rows, total);
+            return await ListPage.ReadAsync<Row>(c, $"{Select} {where} ORDER BY a.created_at DESC, a.id {page.LimitSql(where.Parameters)}",
+                $"SELECT count(*) FROM audit_logs a {where}", where.Parameters);
         }, ctx.Aborted);
         return ApiResults.Page(rows.Select(r => r.ToDto()).ToList(), page, total);
     });

@@ -103,13 +103,12 @@ public sealed record KeysetList(string Columns, string Table, string Join, strin
     /// </summary>
     public (string Sql, DynamicParameters Args) PageQuery(SqlWhere where, ListSort sort, PageRequest page, ListCursor? cursor)
     {
-        where.Parameters.Add("Limit", page.Limit);
-        where.Parameters.Add("Offset", cursor is null ? page.Offset : 0);
+        var limit = (cursor is null ? page : page with { Page = 1 }).LimitSql(where.Parameters); // after a cursor the offset is 0
         cursor?.AddAfter(where, sort, IdSql);
         var alias = Table.Split(' ')[^1];
         return ($"""
             {Columns}, ({sort.Column.Sql})::text AS sort_value
-            FROM (SELECT * FROM {Table} {where} ORDER BY {sort.OrderBy(IdSql)} LIMIT @Limit OFFSET @Offset) {alias} {Join}
+            FROM (SELECT * FROM {Table} {where} ORDER BY {sort.OrderBy(IdSql)} {limit}) {alias} {Join}
             ORDER BY {sort.OrderBy(IdSql)}
             """, where.Parameters);
     }
@@ -123,14 +122,13 @@ public sealed record KeysetList(string Columns, string Table, string Join, strin
             ? $"SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE org_id = @orgId AND table_name = '{Table.Split(' ')[0]}'"
             : $"SELECT count(*) FROM {Table} {where}", where.Parameters);
 
-    /// <summary>One page and the exact total, counted only when the page doesn't show it (always after a cursor).</summary>
+    /// <summary>One page and the exact total (of the filters, not the cursor's range), in one round trip.</summary>
     public async Task<(IReadOnlyList<T> Rows, long Total)> PageAsync<T>(NpgsqlConnection c, Func<SqlWhere> where, ListSort sort,
         PageRequest page, ListCursor? cursor)
     {
         var (sql, args) = PageQuery(where(), sort, page, cursor);
-        var rows = (await c.QueryAsync<T>(sql, args)).ToList();
-        if ((cursor is null ? page.TotalFromPage(rows.Count) : null) is { } shown) return (rows, shown);
-        var (countSql, countArgs) = CountQuery(where());
-        return (rows, await c.ExecuteScalarAsync<long>(countSql, countArgs));
+        // The count reads the filters' parameters only, which the page's (cursor and offset added) include.
+        var (countSql, _) = CountQuery(where());
+        return await ListPage.ReadAsync<T>(c, sql, countSql, args);
     }
 }

@@ -9,13 +9,19 @@ public sealed record PageRequest(int Page, int Limit)
     public long Offset => (long)(Page - 1) * Limit;
 
     /// <summary>
-    /// The exact total without a count(*) when this page shows it: a page with rows but fewer than the limit is the last
-    /// one, and an empty first page means none. Otherwise null, and the caller counts.
+    /// The page's LIMIT/OFFSET clause (adding @Offset to args when there is one). LIMIT is a literal (an int this record
+    /// validated, 1..100; never text): statements are auto-prepared (ServerSettings.PooledConnectionString), and a generic
+    /// plan guesses 10% of the table for a parameter LIMIT or OFFSET, which turns a 50-row page into a hash join over a whole
+    /// table, or makes PostgreSQL re-plan on every request. The first page (and every cursor page) has no OFFSET at all, so
+    /// its prepared plan is the one for the page it returns.
     /// </summary>
-    public long? TotalFromPage(int rowsOnPage) =>
-        rowsOnPage > 0 && rowsOnPage < Limit ? Offset + rowsOnPage
-        : rowsOnPage == 0 && Page == 1 ? 0
-        : null;
+    public string LimitSql(DynamicParameters args)
+    {
+        var limit = $"LIMIT {Limit.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        if (Offset == 0) return limit;
+        args.Add("Offset", Offset);
+        return limit + " OFFSET @Offset";
+    }
 
     public static PageRequest From(HttpRequest req, int defaultLimit = 20, int maxLimit = 100)
     {
@@ -26,6 +32,17 @@ public sealed record PageRequest(int Page, int Limit)
         if (limit < 1 || limit > maxLimit) errors.Add(new("limit", $"limit must be between 1 and {maxLimit}."));
         if (errors.Count > 0) throw ApiException.Validation(errors);
         return new PageRequest(page, limit);
+    }
+}
+
+/// <summary>A list page and its exact total, read in one round trip (the two statements go to PostgreSQL as one batch).</summary>
+public static class ListPage
+{
+    public static async Task<(List<T> Rows, long Total)> ReadAsync<T>(NpgsqlConnection c, string pageSql, string countSql, object args)
+    {
+        await using var results = await c.QueryMultipleAsync(pageSql + ";\n" + countSql, args);
+        var rows = (await results.ReadAsync<T>()).AsList();
+        return (rows, await results.ReadSingleAsync<long>());
     }
 }
 

@@ -73,11 +73,8 @@ public static partial class ConferenceHandlers
             var where = new SqlWhere("org_id = @orgId", ctx.User.OrgId).And("has_meeting = @hasMeeting", "hasMeeting", hasMeeting);
             if (hasLabel is { } labelled) where.And(labelled ? "label_code IS NOT NULL" : "label_code IS NULL");
             where.AddSearch(search, "search_text", "external_id ILIKE @pattern OR room_name ILIKE @pattern OR meeting_name ILIKE @pattern");
-            where.Parameters.Add("Limit", page.Limit);
-            where.Parameters.Add("Offset", page.Offset);
-            var rows = (await c.QueryAsync<ConferenceRoomRow>($"{Select} {where} ORDER BY {sort}, id LIMIT @Limit OFFSET @Offset", where.Parameters)).ToList();
-            var total = page.TotalFromPage(rows.Count) ?? await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM conference_rooms {where}", where.Parameters);
-            return (rows, total);
+            return await ListPage.ReadAsync<ConferenceRoomRow>(c, $"{Select} {where} ORDER BY {sort}, id {page.LimitSql(where.Parameters)}",
+                $"SELECT count(*) FROM conference_rooms {where}", where.Parameters);
         }, ctx.Aborted);
         return ApiResults.Page(rows.Select(ConferenceRoomDto.From).ToList(), page, total);
     });

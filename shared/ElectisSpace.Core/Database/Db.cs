@@ -11,14 +11,27 @@ public sealed class Db(NpgsqlDataSource dataSource)
 
     public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken ct = default)
     {
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        try { return await work(conn); }
-        catch (PostgresException e) { throw DbErrors.Translate(e); }
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            try { return await work(conn); }
+            catch (PostgresException e) when (attempt < 3 && IsStalePreparedStatement(e)) { }
+            catch (PostgresException e) { throw DbErrors.Translate(e); }
+        }
     }
 
     /// <summary>
+    /// Statements are prepared per connection (ServerSettings.PooledConnectionString). One prepared before a migration
+    /// changed the shape of its result fails once with 0A000 ("cached plan must not change result type"); Npgsql then
+    /// drops it, so running the unit of work again re-prepares it and succeeds. Matched on the routine that raises it
+    /// (message text is localized).
+    /// </summary>
+    private static bool IsStalePreparedStatement(PostgresException e) =>
+        e.SqlState == PostgresErrorCodes.FeatureNotSupported && e.Routine == "RevalidateCachedQuery";
+
+    /// <summary>
     /// Runs work in one transaction and commits; any exception rolls everything back (entity, audit and
-    /// outbox rows together). Serialization failures and deadlocks are retried, they are not the caller's fault.
+    /// outbox rows together). Serialization failures, deadlocks and stale prepared statements are retried, they are not the caller's fault.
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct = default)
     {
@@ -32,7 +45,8 @@ public sealed class Db(NpgsqlDataSource dataSource)
                 await tx.CommitAsync(ct);
                 return result;
             }
-            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected)
+            catch (PostgresException e) when (attempt < 3 && (e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
+                                                              || IsStalePreparedStatement(e)))
             {
                 await tx.RollbackAsync(CancellationToken.None);
             }

@@ -50,11 +50,8 @@ public static class PeopleListsHandlers
         {
             // The name's trigram index serves the search directly (the document is the one field).
             var where = new SqlWhere("l.org_id = @orgId", ctx.User.OrgId).AddSearch(search, "l.name", "l.name ILIKE @pattern");
-            where.Parameters.Add("Limit", page.Limit);
-            where.Parameters.Add("Offset", page.Offset);
-            var rows = (await c.QueryAsync<PeopleListRow>($"{SelectList} {where} ORDER BY {sort}, l.id LIMIT @Limit OFFSET @Offset", where.Parameters)).ToList();
-            var total = page.TotalFromPage(rows.Count) ?? await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM people_lists l {where}", where.Parameters);
-            return (rows, total);
+            return await ListPage.ReadAsync<PeopleListRow>(c, $"{SelectList} {where} ORDER BY {sort}, l.id {page.LimitSql(where.Parameters)}",
+                $"SELECT count(*) FROM people_lists l {where}", where.Parameters);
         }, ctx.Aborted);
         return ApiResults.Page(rows.Select(r => ToDto(r, null)).ToList(), page, total);
     });

@@ -57,12 +57,12 @@ public static class DeadLetters
     public static Task<(List<DeadLetterDto> Rows, long Total)> ListAsync(Db db, Guid orgId, PageRequest page, CancellationToken ct) =>
         db.ReadAsync(async c =>
         {
-            var total = await c.ExecuteScalarAsync<long>("SELECT count(*) FROM sync_queue WHERE org_id = @orgId AND status = 'dead'", new { orgId });
-            var rows = await c.QueryAsync<DeadRow>("""
+            var args = new DynamicParameters(new { orgId });
+            var (rows, total) = await ListPage.ReadAsync<DeadRow>(c, $"""
                 SELECT id, entity_type, entity_id, action, payload::text AS payload, attempts, max_attempts, last_error, created_at, processed_at
                 FROM sync_queue WHERE org_id = @orgId AND status = 'dead'
-                ORDER BY processed_at DESC NULLS LAST, id LIMIT @Limit OFFSET @Offset
-                """, new { orgId, page.Limit, page.Offset });
+                ORDER BY processed_at DESC NULLS LAST, id {page.LimitSql(args)}
+                """, "SELECT count(*) FROM sync_queue WHERE org_id = @orgId AND status = 'dead'", args);
             return (rows.Select(r => new DeadLetterDto(r.Id, r.EntityType, r.EntityId, r.Action, JsonDocument.Parse(r.Payload).RootElement.Clone(),
                 r.Attempts, r.MaxAttempts, r.LastError, r.CreatedAt, r.ProcessedAt)).ToList(), total);
         }, ct);

@@ -102,8 +102,17 @@ public sealed class PushDispatcherService(Db db, PushDispatch dispatch, ILogger<
                         try { await dispatch.DispatchAsync(org, stop); }
                         catch (Exception e) when (e is not OperationCanceledException) { log.LogWarning(e, "Dispatch failed; the sweeper will re-send"); }
                 }, stop);
-                while (!stop.IsCancellationRequested) await conn.WaitAsync(stop);
-                await pump;
+                try
+                {
+                    while (!stop.IsCancellationRequested) await conn.WaitAsync(stop);
+                    await pump;
+                }
+                finally
+                {
+                    // Pooled connections are not reset on close (ServerSettings.PooledConnectionString): leave no LISTEN behind.
+                    if (conn.State == System.Data.ConnectionState.Open)
+                        try { await conn.ExecuteAsync("UNLISTEN *"); } catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { }
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
             catch (Exception e)

@@ -66,11 +66,8 @@ public static class UsersRepository
                 email ILIKE @pattern OR first_name ILIKE @pattern OR last_name ILIKE @pattern
                 OR (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) ILIKE @pattern
                 """);
-        where.Parameters.Add("Limit", page.Limit);
-        where.Parameters.Add("Offset", page.Offset);
-        var rows = (await c.QueryAsync<UserRow>($"SELECT {Columns} FROM users {where} ORDER BY created_at, id LIMIT @Limit OFFSET @Offset", where.Parameters)).ToList();
-        var total = page.TotalFromPage(rows.Count) ?? await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM users {where}", where.Parameters);
-        return (rows, total);
+        return await ListPage.ReadAsync<UserRow>(c, $"SELECT {Columns} FROM users {where} ORDER BY created_at, id {page.LimitSql(where.Parameters)}",
+            $"SELECT count(*) FROM users {where}", where.Parameters);
     }
 
     /// <summary>Locks the organization's active admins, so two concurrent demotions can't leave none.</summary>

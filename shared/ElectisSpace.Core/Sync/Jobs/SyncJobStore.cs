@@ -74,12 +74,11 @@ public static class SyncJobStore
 
     public static async Task<(IReadOnlyList<SyncJobDto> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, PageRequest page, string? type)
     {
-        var total = await c.ExecuteScalarAsync<long>("SELECT count(*) FROM sync_jobs WHERE org_id = @orgId AND (@type::text IS NULL OR type = @type)",
-            new { orgId, type });
-        var rows = await c.QueryAsync<Row>($"""
+        var args = new DynamicParameters(new { orgId, type });
+        var (rows, total) = await ListPage.ReadAsync<Row>(c, $"""
             SELECT {Columns} FROM sync_jobs WHERE org_id = @orgId AND (@type::text IS NULL OR type = @type)
-            ORDER BY created_at DESC, id LIMIT @Limit OFFSET @Offset
-            """, new { orgId, type, page.Limit, page.Offset });
+            ORDER BY created_at DESC, id {page.LimitSql(args)}
+            """, "SELECT count(*) FROM sync_jobs WHERE org_id = @orgId AND (@type::text IS NULL OR type = @type)", args);
         return (rows.Select(r => r.ToDto(null)).ToList(), total);
     }
 
