@@ -21,6 +21,7 @@ public static class ServiceRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddNpgsqlDataSource(settings.PooledConnectionString);
         services.AddSingleton<Db>();
+        services.AddSingleton<ListCache>();
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<RefreshTokens>();
         services.AddSingleton<Passwords>();

@@ -28,12 +28,18 @@ public static class LoadBench
 {
     private const string Password = "Bench-Passw0rd";
 
-    private sealed record Options(int People, int Spaces, int Rooms, int Requests, int SingleClientRequests, int? PoolSize, string Out, int[] Clients, string? Only, bool Hold);
+    private sealed record Options(int People, int Spaces, int Rooms, int Requests, int SingleClientRequests, int? PoolSize, string Out, int[] Clients,
+        string? Only, bool Hold, int Seconds, bool NoWrk);
 
     public sealed record RunResult(string Workload, int Clients, int Requests, double Seconds, double RequestsPerSecond,
-        double P50Ms, double P95Ms, double P99Ms, double MaxMs, int Errors, string? FirstError, double HostRssMaxMb);
+        double P50Ms, double P95Ms, double P99Ms, double MaxMs, int Errors, string? FirstError, double HostRssMaxMb)
+    {
+        public string Generator { get; init; } = ".NET HttpClient";
+    }
 
-    private sealed record Workload(string Name, Func<HttpClient, int, Task<HttpResponseMessage>> Send, int[]? Clients = null, int? Budget = null, bool Warm = true);
+    /// <summary>A workload: Send for the .NET driver; Wrk, when given and wrk is installed, for wrk (the lighter generator).</summary>
+    private sealed record Workload(string Name, Func<HttpClient, int, Task<HttpResponseMessage>> Send, int[]? Clients = null, int? Budget = null,
+        bool Warm = true, WrkSpec? Wrk = null);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -66,25 +72,50 @@ public static class LoadBench
         var rng = new Random(18);
         var assignNext = 0;
         var cursorPage50 = await CursorForPageAsync(seed.Client, 50, 100);
+        // Search terms that vary per request: every answer is built (the list cache can't serve a repeat), the cost of a
+        // client typing new searches, beside the repeated search that clients polling a filtered view make.
+        var searchTerms = Enumerable.Range(0, 1000).Select(i => $"/api/people?limit=50&search=Person%20{(i * 7919) % 10000 + 1}").ToArray();
+        var cursorPath = $"/api/people?limit=100&cursor={Uri.EscapeDataString(cursorPage50)}";
+        Workload Get(string name, string path) => new(name, (c, _) => c.GetAsync(path), Wrk: new WrkSpec(path));
         Workload[] workloads =
         [
-            new("health", (c, _) => c.GetAsync("/api/health")),
-            new("people page of 50", (c, _) => c.GetAsync("/api/people?limit=50")),
-            new("people search=Person 1", (c, _) => c.GetAsync("/api/people?limit=50&search=Person%201")),
-            new("spaces search=Desk 1", (c, _) => c.GetAsync("/api/spaces?limit=50&search=Desk%201")),
-            new("rooms search=Room 1", (c, _) => c.GetAsync("/api/conference?limit=50&search=Room%201")),
-            new("users search=bench", (c, _) => c.GetAsync("/api/users?limit=50&search=bench")),
-            new("people page 37 of 100", (c, _) => c.GetAsync("/api/people?limit=100&page=37")),
-            new("people page 50 of 100", (c, _) => c.GetAsync("/api/people?limit=100&page=50")),
-            new("people page 50 of 100 by cursor", (c, _) => c.GetAsync($"/api/people?limit=100&cursor={Uri.EscapeDataString(cursorPage50)}")),
-            new("one space", (c, _) => c.GetAsync($"/api/spaces/{seed.SpaceIds[rng.Next(seed.SpaceIds.Length)]}")),
-            new("create a person", (c, i) => c.PostAsJsonAsync("/api/people", new { data = new { name = $"Bench {i}", department = "Load" } })),
+            Get("health", "/api/health"),
+            Get("people page of 50", "/api/people?limit=50"),
+            Get("people search=Person 1", "/api/people?limit=50&search=Person%201"),
+            new("people search, a new term each request", (c, i) => c.GetAsync(searchTerms[i % searchTerms.Length]), Wrk: WrkSpec.RandomGet(searchTerms)),
+            Get("spaces search=Desk 1", "/api/spaces?limit=50&search=Desk%201"),
+            Get("rooms search=Room 1", "/api/conference?limit=50&search=Room%201"),
+            Get("users search=bench", "/api/users?limit=50&search=bench"),
+            Get("people page 37 of 100", "/api/people?limit=100&page=37"),
+            Get("people page 50 of 100", "/api/people?limit=100&page=50"),
+            Get("people page 50 of 100 by cursor", cursorPath),
+            new("one space", (c, _) => c.GetAsync($"/api/spaces/{seed.SpaceIds[rng.Next(seed.SpaceIds.Length)]}"),
+                Wrk: WrkSpec.RandomGet(seed.SpaceIds.Take(500).Select(id => $"/api/spaces/{id}"))),
+            new("create a person", (c, i) => c.PostAsJsonAsync("/api/people", new { data = new { name = $"Bench {i}", department = "Load" } }),
+                Wrk: new WrkSpec("/api/people", """
+                    local n = 0
+                    request = function()
+                      n = n + 1
+                      return wrk.format("POST", nil, nil, '{"data":{"name":"Bench ' .. tid .. '-' .. n .. '","department":"Load"}}')
+                    end
+                    """)),
             new("assign", (c, _) =>
             {
                 var k = Interlocked.Increment(ref assignNext) - 1; // each request seats a different person at a different desk
                 return c.PostAsJsonAsync($"/api/people/{seed.PersonIds[k % seed.PersonIds.Length]}/assign", new { spaceId = seed.SpaceIds[k % seed.SpaceIds.Length] });
-            }, Warm: false),
-            new("conference toggle", (c, _) => c.PostAsync($"/api/conference/{seed.RoomIds[rng.Next(seed.RoomIds.Length)]}/toggle", null)),
+            }, Warm: false, Wrk: new WrkSpec("/", $$"""
+                local people = {{{string.Join(",", seed.PersonIds.Select(id => WrkSpec.Lua(id.ToString())))}}}
+                local spaces = {{{string.Join(",", seed.SpaceIds.Select(id => WrkSpec.Lua(id.ToString())))}}}
+                local n = 0
+                request = function()
+                  -- each request seats a different person at a different desk (threads take alternate pairs)
+                  local k = (n * 2 + tid - 1) % #people + 1
+                  n = n + 1
+                  return wrk.format("POST", "/api/people/" .. people[k] .. "/assign", nil, '{"spaceId":"' .. spaces[k] .. '"}')
+                end
+                """)),
+            new("conference toggle", (c, _) => c.PostAsync($"/api/conference/{seed.RoomIds[rng.Next(seed.RoomIds.Length)]}/toggle", null),
+                Wrk: WrkSpec.RandomPost(seed.RoomIds.Select(id => $"/api/conference/{id}/toggle"))),
             new("login, one user", (c, _) => c.PostAsJsonAsync("/api/auth/login", new { email = seed.AdminEmail, password = Password, organization = seed.Code }),
                 [1, 16], Budget: 96),
             new("login, 16 users", (c, i) => c.PostAsJsonAsync("/api/auth/login", new { email = seed.UserEmails[i % seed.UserEmails.Length], password = Password, organization = seed.Code }),
@@ -92,12 +123,24 @@ public static class LoadBench
             new("fetch all people (export)", (c, _) => c.GetAsync("/api/people/export"), [1], Budget: 10),
         ];
         // The export also drains its body: the time is the whole transfer.
+        var useWrk = WrkDriver.Available && !o.NoWrk;
+        Console.WriteLine(useWrk ? $"load generator: wrk, {o.Seconds} s per run after a 2 s warm-up (login and export: .NET HttpClient, fixed budgets)"
+                                 : "load generator: .NET HttpClient with a fixed request budget per run (install wrk for the lighter generator)");
         foreach (var w in workloads.Where(w => o.Only is null || w.Name.Contains(o.Only, StringComparison.OrdinalIgnoreCase)))
             foreach (var clients in w.Clients ?? o.Clients)
             {
-                var budget = w.Budget ?? (clients == 1 ? o.SingleClientRequests : o.Requests);
-                if (w.Warm) await DriveAsync(host, seed.Token, w, clients, Math.Max(clients, budget / 10)); // warm-up, not recorded
-                var r = await DriveAsync(host, seed.Token, w, clients, budget);
+                RunResult r;
+                if (useWrk && w.Wrk is { } spec)
+                {
+                    if (w.Warm) await WrkDriver.RunAsync(host, seed.Token, w.Name, spec, clients, TimeSpan.FromSeconds(2)); // warm-up, not recorded
+                    r = await WrkDriver.RunAsync(host, seed.Token, w.Name, spec, clients, TimeSpan.FromSeconds(o.Seconds));
+                }
+                else
+                {
+                    var budget = w.Budget ?? (clients == 1 ? o.SingleClientRequests : o.Requests);
+                    if (w.Warm) await DriveAsync(host, seed.Token, w, clients, Math.Max(clients, budget / 10)); // warm-up, not recorded
+                    r = await DriveAsync(host, seed.Token, w, clients, budget);
+                }
                 results.Add(r);
                 Console.WriteLine($"{r.Workload,-34} {r.Clients,4} clients {r.Requests,6} req {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:N1}  p95 {r.P95Ms,7:N1}  p99 {r.P99Ms,7:N1} ms  errors {r.Errors}  host RSS {r.HostRssMaxMb:N0} MB{(r.FirstError is null ? "" : "  first error: " + r.FirstError)}");
             }
@@ -128,7 +171,7 @@ public static class LoadBench
         var people = Int("--people", 10_000);
         return new Options(people, Int("--spaces", 10_000), Int("--rooms", 200), Int("--requests", 3000), Int("--single-client-requests", 300),
             Value("--pool") is { } p ? int.Parse(p) : null, Value("--out") ?? "bench-results.json",
-            Value("--clients") is { } c ? c.Split(',').Select(int.Parse).ToArray() : [1, 16, 100], Value("--only"), args.Contains("--hold"));
+            Value("--clients") is { } c ? c.Split(',').Select(int.Parse).ToArray() : [1, 16, 100], Value("--only"), args.Contains("--hold"), Int("--seconds", 8), args.Contains("--no-wrk"));
     }
 
     private static string Machine()
@@ -316,9 +359,9 @@ public static class LoadBench
     private static void PrintTable(List<RunResult> results)
     {
         Console.WriteLine();
-        Console.WriteLine("| workload | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors | host RSS MB |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| workload | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors | host RSS MB | generator |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
-            Console.WriteLine($"| {r.Workload} | {r.Clients} | {r.Requests:N0} | {r.RequestsPerSecond:N0} | {r.P50Ms:N1} | {r.P95Ms:N1} | {r.P99Ms:N1} | {r.Errors} | {r.HostRssMaxMb:N0} |");
+            Console.WriteLine($"| {r.Workload} | {r.Clients} | {r.Requests:N0} | {r.RequestsPerSecond:N0} | {r.P50Ms:N1} | {r.P95Ms:N1} | {r.P99Ms:N1} | {r.Errors} | {r.HostRssMaxMb:N0} | {r.Generator} |");
     }
 }

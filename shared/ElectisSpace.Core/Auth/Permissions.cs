@@ -19,6 +19,12 @@ public sealed record CurrentUser(Guid UserId, Guid OrgId, Role Role, string Emai
 {
     /// <summary>The session (refresh-token family) the access token was issued for; ending the session ends the token.</summary>
     public Guid SessionId { get; init; }
+
+    /// <summary>
+    /// The organization's list change counter (migration 0010) as read with the sign-in check, at the start of the request:
+    /// what <see cref="ElectisSpace.Core.Common.ListCache"/> compares its kept answers with, at no extra round trip.
+    /// </summary>
+    public long ListVersion { get; init; }
 }
 
 /// <summary>The permission matrix of the design (seed 000 + API reference), written once.</summary>

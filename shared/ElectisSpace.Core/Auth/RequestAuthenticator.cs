@@ -8,7 +8,8 @@ namespace ElectisSpace.Core.Auth;
 /// refresh-token family) still has an unrevoked token, so deactivation, role changes, logout, password change
 /// and refresh-token reuse take effect on the next request rather than when the token expires.
 /// The session check rides in the same single query as the user check (an indexed EXISTS on family_id): no extra
-/// round trip, and no in-process cache that another instance's logout could not invalidate.
+/// round trip, and no in-process cache that another instance's logout could not invalidate. So does the read of the
+/// organization's list change counter (CurrentUser.ListVersion), which saves cached list answers a round trip of their own.
 /// </summary>
 public sealed class RequestAuthenticator(AccessTokens tokens, Db db)
 {
@@ -27,15 +28,16 @@ public sealed class RequestAuthenticator(AccessTokens tokens, Db db)
         var row = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserState>("""
             SELECT u.role AS Role, u.is_active AS IsActive, u.email AS Email,
                    EXISTS (SELECT 1 FROM refresh_tokens t
-                           WHERE t.family_id = @SessionId AND t.org_id = u.org_id AND t.user_id = u.id AND t.revoked_at IS NULL) AS SessionActive
+                           WHERE t.family_id = @SessionId AND t.org_id = u.org_id AND t.user_id = u.id AND t.revoked_at IS NULL) AS SessionActive,
+                   (SELECT coalesce(sum(v.v), 0)::bigint FROM list_versions v WHERE v.org_id = u.org_id) AS ListVersion
             FROM users u WHERE u.id = @UserId AND u.org_id = @OrgId
             """, new { claimed.UserId, claimed.OrgId, claimed.SessionId }), ct);
         if (row is not { IsActive: true } r)
             throw ApiException.Unauthorized("This account no longer exists or has been deactivated.");
         if (!r.SessionActive)
             throw ApiException.Unauthorized("This session has ended (logout, password change or a reused refresh token). Log in again.");
-        return claimed with { Role = EnumNames.Parse<Role>(r.Role), Email = r.Email };
+        return claimed with { Role = EnumNames.Parse<Role>(r.Role), Email = r.Email, ListVersion = r.ListVersion };
     }
 
-    private sealed record UserState(string Role, bool IsActive, string Email, bool SessionActive);
+    private sealed record UserState(string Role, bool IsActive, string Email, bool SessionActive, long ListVersion);
 }

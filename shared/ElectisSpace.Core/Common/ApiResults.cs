@@ -11,8 +11,10 @@ public static class ApiResults
     public static IResult NoContent() => Results.NoContent();
 
     public static IResult Page<T>(IReadOnlyList<T> data, PageRequest page, long total, string? nextCursor = null) =>
-        Ok(new PagedResponse<T>(data, new Pagination(page.Page, page.Limit, total,
-            total == 0 ? 0 : (int)((total + page.Limit - 1) / page.Limit), nextCursor)));
+        Ok(PageBody(data, page, total, nextCursor));
+
+    public static PagedResponse<T> PageBody<T>(IReadOnlyList<T> data, PageRequest page, long total, string? nextCursor = null) =>
+        new(data, new Pagination(page.Page, page.Limit, total, total == 0 ? 0 : (int)((total + page.Limit - 1) / page.Limit), nextCursor));
 
     private sealed class ErrorResult(ApiException e) : IResult
     {

@@ -40,9 +40,11 @@ public static class UsersHandlers
         var role = Query.Enum<Role>(req, "role");
         var search = Query.String(req, "search");
         var isActive = Query.Bool(req, "isActive");
-        var (rows, total) = await ctx.Service<Db>().ReadAsync(c => UsersRepository.ListAsync(c, ctx.User.OrgId,
-            role is { } r ? EnumNames.Name(r) : null, search, isActive, page), ctx.Aborted);
-        return ApiResults.Page(rows.Select(UserDto.From).ToList(), page, total);
+        return await ctx.Service<ListCache>().PageAsync(ctx, async c =>
+        {
+            var (rows, total) = await UsersRepository.ListAsync(c, ctx.User.OrgId, role is { } r ? EnumNames.Name(r) : null, search, isActive, page);
+            return ApiResults.PageBody(rows.Select(UserDto.From).ToList(), page, total);
+        });
     });
 
     public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, async ctx =>

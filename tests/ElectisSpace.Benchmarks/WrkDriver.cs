@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace ElectisSpace.Benchmarks;
+
+/// <summary>
+/// What wrk sends for a workload: a path, or a Lua request function (which may use the helpers below) for requests that
+/// vary. Lua is wrk's own scripting; each wrk thread runs its own copy, told apart by `tid` (set in setup).
+/// </summary>
+public sealed record WrkSpec(string Path, string? RequestLua = null)
+{
+    /// <summary>GET one of these paths at random.</summary>
+    public static WrkSpec RandomGet(IEnumerable<string> paths) =>
+        new("/", $"local paths = {{{string.Join(",", paths.Select(Lua))}}}\nrequest = function() return wrk.format(\"GET\", paths[math.random(#paths)]) end");
+
+    /// <summary>POST to one of these paths at random, with no body.</summary>
+    public static WrkSpec RandomPost(IEnumerable<string> paths) =>
+        new("/", $"local paths = {{{string.Join(",", paths.Select(Lua))}}}\nrequest = function() return wrk.format(\"POST\", paths[math.random(#paths)]) end");
+
+    public static string Lua(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}
+
+/// <summary>
+/// Drives a workload with wrk (Debian's package): a C load generator much lighter than an HttpClient loop, so on a 2-core
+/// machine more of the CPU goes to the server being measured. Runs for a duration, not a budget; the percentiles come
+/// from wrk's own latency histogram (a `done` hook prints them).
+/// </summary>
+public static class WrkDriver
+{
+    public static bool Available { get; } = Which("wrk");
+
+    private static bool Which(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, program)));
+
+    private const string Report = """
+
+        setup = function(thread)
+          threads_seen = (threads_seen or 0) + 1
+          thread:set("tid", threads_seen)
+        end
+        done = function(summary, latency, requests)
+          local e = summary.errors
+          io.write(string.format("WRK_RESULT %d %d %d %d %d %d %d %d %d %d\n", summary.requests, summary.duration,
+            e.connect + e.read + e.write + e.timeout, e.status,
+            latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, 0, 0))
+        end
+        """;
+
+    public static async Task<LoadBench.RunResult> RunAsync(HostProcess host, string token, string name, WrkSpec spec, int clients, TimeSpan duration)
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"electis-wrk-{Guid.NewGuid():N}.lua");
+        var lua = new StringBuilder();
+        lua.AppendLine("wrk.headers[\"Authorization\"] = " + WrkSpec.Lua("Bearer " + token));
+        lua.AppendLine("wrk.headers[\"Content-Type\"] = \"application/json\"");
+        if (spec.RequestLua is { } r) lua.AppendLine(r);
+        lua.AppendLine(Report);
+        await File.WriteAllTextAsync(script, lua.ToString());
+        try
+        {
+            var threads = Math.Min(clients, 2);
+            var psi = new ProcessStartInfo("wrk", [$"-t{threads}", $"-c{clients}", $"-d{(int)duration.TotalSeconds}s", "--timeout", "30s", "-s", script,
+                new Uri(host.Address, spec.Path).ToString()])
+                { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var sampler = host.SampleRss();
+            using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start wrk");
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            var line = (await stdout).Split('\n').FirstOrDefault(l => l.StartsWith("WRK_RESULT ", StringComparison.Ordinal))
+                       ?? throw new InvalidOperationException($"wrk printed no result: {await stdout} {await stderr}");
+            var f = line.Split(' ')[1..].Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            var (requests, micros, socketErrors, statusErrors) = (f[0], f[1], f[2], f[3]);
+            double Ms(long us) => Math.Round(us / 1000.0, 2);
+            var seconds = micros / 1e6;
+            var errors = (int)(socketErrors + statusErrors);
+            return new LoadBench.RunResult(name, clients, (int)requests, Math.Round(seconds, 3), Math.Round(requests / seconds, 1),
+                Ms(f[4]), Ms(f[5]), Ms(f[6]), Ms(f[7]), errors,
+                errors == 0 ? null : $"{statusErrors} non-2xx answers, {socketErrors} socket errors", sampler.MaxMb) { Generator = "wrk" };
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+}

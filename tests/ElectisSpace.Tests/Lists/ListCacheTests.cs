@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ElectisSpace.Tests.Infrastructure;
+
+namespace ElectisSpace.Tests.Lists;
+
+/// <summary>
+/// Cached list answers (Common/ListCache.cs) are served only while nothing they show has changed. The changes here are
+/// made in SQL, past this host, as another instance, the push processor or an operator would make them: the counter
+/// the triggers keep is what tells, not anything this process saw.
+/// </summary>
+public sealed class ListCacheTests(TestApp app) : IClassFixture<TestApp>
+{
+    private static async Task<JsonElement> ListAsync(HttpClient c, string url)
+    {
+        var first = await HttpAssert.Status(await c.GetAsync(url), HttpStatusCode.OK);
+        var again = await c.GetAsync(url); // the same request again: the kept answer, byte for byte what was built
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("application/json", again.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(first.GetRawText(), (await again.Content.ReadFromJsonAsync<JsonElement>()).GetRawText());
+        return first;
+    }
+
+    private static IEnumerable<JsonElement> Data(JsonElement page) => page.GetProperty("data").EnumerateArray();
+
+    private static string? Name(JsonElement person) => person.GetProperty("data").GetProperty("name").GetString();
+
+    [Fact]
+    public async Task The_people_list_shows_changes_to_people_to_their_desks_and_to_list_memberships_made_elsewhere()
+    {
+        var org = await app.CreateOrgAsync();
+        using var c = org.Admin;
+        var ada = await c.CreatePersonAsync("Ada");
+        var desk = await c.CreateSpaceAsync("D1");
+        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{ada.Id()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.OK);
+        const string url = "/api/people?limit=10";
+        Assert.Equal("Ada", Name(Data(await ListAsync(c, url)).Single()));
+
+        await app.ExecAsync("""UPDATE people SET data = '{"name": "Grace"}' WHERE id = @id""", new { id = ada.Id() });
+        Assert.Equal("Grace", Name(Data(await ListAsync(c, url)).Single()));
+
+        // The desk is joined into each person: renaming it is a change to the people list too.
+        await app.ExecAsync("UPDATE spaces SET external_id = 'D1-MOVED' WHERE id = @id", new { id = desk.Id() });
+        Assert.Equal("D1-MOVED", Data(await ListAsync(c, url)).Single().GetProperty("assignedSpace").GetProperty("externalId").GetString());
+
+        var list = await HttpAssert.Status(await c.PostAsJsonAsync("/api/people/lists", new { name = "monday" }), HttpStatusCode.Created);
+        var inList = $"/api/people?listId={list.Id()}";
+        Assert.Single(Data(await ListAsync(c, inList))); // a new list holds the seated people
+        await app.ExecAsync("DELETE FROM people_list_entries WHERE list_id = @list", new { list = list.Id() });
+        Assert.Empty(Data(await ListAsync(c, inList)));
+        await app.ExecAsync("INSERT INTO people_list_entries (list_id, org_id, person_id) VALUES (@list, @org, @person)",
+            new { list = list.Id(), org = org.OrgId, person = ada.Id() });
+        Assert.Single(Data(await ListAsync(c, inList)));
+
+        await app.ExecAsync("DELETE FROM people WHERE id = @id", new { id = ada.Id() });
+        var after = await ListAsync(c, url);
+        Assert.Empty(Data(after));
+        Assert.Equal(0, after.GetProperty("pagination").GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Spaces_rooms_and_users_lists_and_searches_show_changes_made_elsewhere()
+    {
+        var org = await app.CreateOrgAsync();
+        using var c = org.Admin;
+        var desk = await c.CreateSpaceAsync("D1");
+        var ada = await c.CreatePersonAsync("Ada");
+        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{ada.Id()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.OK);
+        const string spaces = "/api/spaces?search=D1";
+        Assert.Equal("Ada", Name(Data(await ListAsync(c, spaces)).Single().GetProperty("assignedPerson")));
+        await app.ExecAsync("""UPDATE people SET data = '{"name": "Grace"}' WHERE id = @id""", new { id = ada.Id() });
+        Assert.Equal("Grace", Name(Data(await ListAsync(c, spaces)).Single().GetProperty("assignedPerson")));
+
+        var room = await c.CreateRoomAsync("R1");
+        const string rooms = "/api/conference?search=Room";
+        Assert.Single(Data(await ListAsync(c, rooms)));
+        await app.ExecAsync("UPDATE conference_rooms SET room_name = 'Hall', has_meeting = true WHERE id = @id", new { id = room.Id() });
+        var none = await ListAsync(c, rooms); // no longer matches the search, and the count says so
+        Assert.Empty(Data(none));
+        Assert.Equal(0, none.GetProperty("pagination").GetProperty("total").GetInt32());
+        Assert.True(Data(await ListAsync(c, "/api/conference?hasMeeting=true")).Single().GetProperty("hasMeeting").GetBoolean());
+
+        const string users = "/api/users?search=Zed";
+        Assert.Empty(Data(await ListAsync(c, users)));
+        await app.ExecAsync("UPDATE users SET first_name = 'Zed' WHERE id = @id", new { id = org.AdminId });
+        Assert.Single(Data(await ListAsync(c, users)));
+    }
+
+    [Fact]
+    public async Task Organizations_asking_the_same_question_get_their_own_answers()
+    {
+        var one = await app.CreateOrgAsync();
+        var two = await app.CreateOrgAsync();
+        using var c1 = one.Admin;
+        using var c2 = two.Admin;
+        await c1.CreatePersonAsync("Only in one");
+        const string url = "/api/people?limit=5&search=Only";
+        Assert.Single(Data(await ListAsync(c1, url)));
+        Assert.Empty(Data(await ListAsync(c2, url)));
+        await c2.CreatePersonAsync("Only in two");
+        Assert.Equal("Only in two", Name(Data(await ListAsync(c2, url)).Single()));
+        Assert.Equal("Only in one", Name(Data(await ListAsync(c1, url)).Single()));
+    }
+
+    [Fact]
+    public async Task An_answer_is_kept_until_the_counter_moves()
+    {
+        // What the cache does, shown by taking its signal away: with the people update trigger off, an update made
+        // elsewhere is not seen (the kept answer is served); the next counted change shows both.
+        var org = await app.CreateOrgAsync();
+        using var c = org.Admin;
+        var ada = await c.CreatePersonAsync("Ada");
+        const string url = "/api/people?search=Ada&limit=7";
+        Assert.Single(Data(await ListAsync(c, url)));
+        await app.ExecAsync("""
+            ALTER TABLE people DISABLE TRIGGER people_list_version_update;
+            UPDATE people SET data = '{"name": "Ada Lovelace"}' WHERE id = @id;
+            ALTER TABLE people ENABLE TRIGGER people_list_version_update;
+            """, new { id = ada.Id() });
+        Assert.Equal("Ada", Name(Data(await ListAsync(c, url)).Single()));
+        await c.CreatePersonAsync("Ada Byron");
+        Assert.Equal(["Ada Lovelace", "Ada Byron"], Data(await ListAsync(c, url)).Select(Name).ToList());
+    }
+}
