@@ -60,7 +60,7 @@ public static class WrkDriver
         {
             var threads = Math.Min(clients, 2);
             var psi = new ProcessStartInfo("wrk", [$"-t{threads}", $"-c{clients}", $"-d{(int)duration.TotalSeconds}s", "--timeout", "30s", "-s", script,
-                new Uri(host.Address, spec.Path).ToString()])
+                new Uri(host.Address, spec.Path).AbsoluteUri])
                 { RedirectStandardOutput = true, RedirectStandardError = true };
             using var sampler = host.SampleRss();
             using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start wrk");
