@@ -51,10 +51,13 @@ public sealed class PostgresServer : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    private const string FolderPrefix = "electis-pg-";
+
     private static async Task<PostgresServer> StartAsync()
     {
         var binDir = FindBinDir();
-        var root = Path.Combine(Path.GetTempPath(), $"electis-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        RemoveLeftovers();
+        var root = Path.Combine(Path.GetTempPath(), $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         var dataDir = Path.Combine(root, "data");
         Directory.CreateDirectory(root);
         var asRoot = Environment.UserName == "root";
@@ -92,6 +95,32 @@ public sealed class PostgresServer : IAsyncDisposable
 
     /// <summary>Starts it again after <see cref="StopServerAsync"/>, on the same port and data.</summary>
     public Task RestartServerAsync() => StartServerAsync();
+
+    /// <summary>
+    /// Removes the folders (and stops the servers) of earlier runs whose process is gone: a run that was killed, or whose
+    /// exit handler ran out of time (the test host is ended soon after the last test), leaves them behind, hundreds of MB
+    /// each. The folder name carries the owning process id.
+    /// </summary>
+    private static void RemoveLeftovers()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            var owner = Path.GetFileName(dir)[FolderPrefix.Length..].Split('-')[0];
+            if (!int.TryParse(owner, out var pid) || Directory.Exists($"/proc/{pid}")) continue;
+            try
+            {
+                // A server outliving its run (its owner was killed) still holds the folder: stop it first.
+                var pidFile = Path.Combine(dir, "data", "postmaster.pid");
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var serverPid))
+                    try { Process.GetProcessById(serverPid).Kill(); } catch (ArgumentException) { }
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Someone else's or still in use: left alone.
+            }
+        }
+    }
 
     private void StopSync()
     {
