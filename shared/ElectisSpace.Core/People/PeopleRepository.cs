@@ -40,6 +40,7 @@ public static class PeopleRepository
                p.sync_error, p.version, p.created_at, p.updated_at, s.external_id AS space_external_id, s.label_code AS space_label_code
         """;
     private const string Table = "people p", Join = "LEFT JOIN spaces s ON s.id = p.assigned_space_id";
+    private const string PageJoin = "LEFT JOIN LATERAL (SELECT s.external_id, s.label_code FROM spaces s WHERE s.id = p.assigned_space_id OFFSET 0) s ON true";
     private const string Select = Columns + "\nFROM " + Table + " " + Join;
 
     /// <summary>sort= allow-list (API field → SQL); each has an (org_id, column, id) index.</summary>
@@ -73,7 +74,7 @@ public static class PeopleRepository
             """);
     }
 
-    private static readonly KeysetList List = new(Columns, Table, Join, "p.id");
+    private static readonly KeysetList List = new(Columns, Table, PageJoin, "p.id");
 
     /// <summary>One page (by page= or after a cursor) and the exact total; see KeysetList.</summary>
     public static Task<(IReadOnlyList<PersonRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, PeopleFilter f,

@@ -43,6 +43,8 @@ public static class SpacesRepository
                p.id AS person_id, p.external_id AS person_external_id, p.data::text AS person_data
         """;
     private const string Table = "spaces s", Join = "LEFT JOIN people p ON p.assigned_space_id = s.id";
+    // At most one person per space (people_assigned_space_key), so the lateral row is unique.
+    private const string PageJoin = "LEFT JOIN LATERAL (SELECT p.id, p.external_id, p.data FROM people p WHERE p.assigned_space_id = s.id OFFSET 0) p ON true";
     private const string Select = Columns + "\nFROM " + Table + " " + Join;
 
     /// <summary>sort= allow-list (API field → SQL); each has an (org_id, column, id) index.</summary>
@@ -68,7 +70,7 @@ public static class SpacesRepository
             """);
     }
 
-    private static readonly KeysetList List = new(Columns, Table, Join, "s.id");
+    private static readonly KeysetList List = new(Columns, Table, PageJoin, "s.id");
 
     /// <summary>One page (by page= or after a cursor) and the exact total; see KeysetList.</summary>
     public static Task<(IReadOnlyList<SpaceRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, SpaceFilter f,

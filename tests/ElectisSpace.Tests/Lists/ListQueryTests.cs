@@ -289,6 +289,12 @@ public sealed class ListQueryTests(TestApp app) : IClassFixture<TestApp>
             var (countSql, countArgs) = SpacesRepository.CountQuery(org.OrgId, filter);
             plans.Add((what + " (count)", await ExplainAsync(countSql, countArgs)));
         }
+        // A deep page of 100 joins its rows one key probe each (the lateral join), not the whole other table by hash.
+        var deep = new PageRequest(50, 100);
+        var (peopleDeep, peopleDeepArgs) = PeopleRepository.ListQuery(org.OrgId, new PeopleFilter(null, null, null, byCreated), deep, null);
+        plans.Add(("people page 50 of 100", await ExplainAsync(peopleDeep, peopleDeepArgs)));
+        var (spacesDeep, spacesDeepArgs) = SpacesRepository.ListQuery(org.OrgId, new SpaceFilter(null, null, null, spaceSort), deep, null);
+        plans.Add(("spaces page 50 of 100", await ExplainAsync(spacesDeep, spacesDeepArgs)));
 
         foreach (var (what, plan) in plans)
         {
