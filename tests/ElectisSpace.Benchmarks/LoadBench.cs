@@ -129,9 +129,9 @@ public static class LoadBench
                 [1, 16], Budget: 96),
             new("login, 16 users", (c, i) => c.PostAsJsonAsync("/api/auth/login", new { email = seed.UserEmails[i % seed.UserEmails.Length], password = Password, organization = seed.Code }),
                 [16], Budget: 96),
+            // DriveAsync drains every body, so the export's time is the whole transfer.
             new("fetch all people (export)", (c, _) => c.GetAsync("/api/people/export"), [1], Budget: 10),
         ];
-        // The export also drains its body: the time is the whole transfer.
         var useWrk = WrkDriver.Available && !o.NoWrk;
         Console.WriteLine(useWrk ? $"load generator: wrk, {o.Seconds} s per run after a 2 s warm-up (login and export: .NET HttpClient, fixed budgets)"
                                  : "load generator: .NET HttpClient with a fixed request budget per run (install wrk for the lighter generator)");

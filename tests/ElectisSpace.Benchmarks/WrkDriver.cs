@@ -41,9 +41,9 @@ public static class WrkDriver
         end
         done = function(summary, latency, requests)
           local e = summary.errors
-          io.write(string.format("WRK_RESULT %d %d %d %d %d %d %d %d %d %d\n", summary.requests, summary.duration,
+          io.write(string.format("WRK_RESULT %d %d %d %d %d %d %d %d\n", summary.requests, summary.duration,
             e.connect + e.read + e.write + e.timeout, e.status,
-            latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, 0, 0))
+            latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
         end
         """;
 

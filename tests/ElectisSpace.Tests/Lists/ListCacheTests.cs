@@ -26,14 +26,22 @@ public sealed class ListCacheTests(TestApp app) : IClassFixture<TestApp>
 
     private static string? Name(JsonElement person) => person.GetProperty("data").GetProperty("name").GetString();
 
-    [Fact]
-    public async Task The_people_list_shows_changes_to_people_to_their_desks_and_to_list_memberships_made_elsewhere()
+    /// <summary>A new organization with Ada seated at desk D1.</summary>
+    private async Task<(TestOrg Org, JsonElement Ada, JsonElement Desk)> OrgWithAdaAtD1Async()
     {
         var org = await app.CreateOrgAsync();
         using var c = org.Admin;
         var ada = await c.CreatePersonAsync("Ada");
         var desk = await c.CreateSpaceAsync("D1");
         await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{ada.Id()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.OK);
+        return (org, ada, desk);
+    }
+
+    [Fact]
+    public async Task The_people_list_shows_changes_to_people_to_their_desks_and_to_list_memberships_made_elsewhere()
+    {
+        var (org, ada, desk) = await OrgWithAdaAtD1Async();
+        using var c = org.Admin;
         const string url = "/api/people?limit=10";
         Assert.Equal("Ada", Name(Data(await ListAsync(c, url)).Single()));
 
@@ -62,11 +70,8 @@ public sealed class ListCacheTests(TestApp app) : IClassFixture<TestApp>
     [Fact]
     public async Task Spaces_rooms_and_users_lists_and_searches_show_changes_made_elsewhere()
     {
-        var org = await app.CreateOrgAsync();
+        var (org, ada, _) = await OrgWithAdaAtD1Async();
         using var c = org.Admin;
-        var desk = await c.CreateSpaceAsync("D1");
-        var ada = await c.CreatePersonAsync("Ada");
-        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{ada.Id()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.OK);
         const string spaces = "/api/spaces?search=D1";
         Assert.Equal("Ada", Name(Data(await ListAsync(c, spaces)).Single().GetProperty("assignedPerson")));
         await app.ExecAsync("""UPDATE people SET data = '{"name": "Grace"}' WHERE id = @id""", new { id = ada.Id() });
