@@ -11,6 +11,7 @@ namespace ElectisSpace.Core.Common;
 /// count reads every match).
 /// The request has passed authentication, its permission and the validation of its query before it gets here, and the
 /// key is the organization with the exact path and query: nothing in these answers depends on who in the organization asks.
+/// A single person, space or room (GET …/{id}) shows the same tables its list does, so it is kept the same way, with its ETag.
 /// </summary>
 public sealed class ListCache
 {
@@ -19,27 +20,44 @@ public sealed class ListCache
 
     private readonly MemoryCache _answers = new(new MemoryCacheOptions { SizeLimit = MaxBytes });
 
-    private sealed record Answer(long Version, byte[] Json);
+    private sealed record Answer(long Version, byte[] Json, int? ETag = null);
 
     /// <summary>The page <paramref name="read"/> builds on this connection, or the same answer kept from an earlier identical request.</summary>
     public async Task<IResult> PageAsync<T>(RequestContext ctx, Func<NpgsqlConnection, Task<PagedResponse<T>>> read)
     {
+        var (json, _) = await AnswerAsync(ctx, async c => (await read(c), (int?)null));
+        return JsonBytes(json);
+    }
+
+    /// <summary>
+    /// One row's answer (the body and the row version for its ETag) that <paramref name="read"/> builds, or the kept one;
+    /// read throws the 404 itself, and a 404 is not kept.
+    /// </summary>
+    public async Task<IResult> ItemAsync<T>(RequestContext ctx, Func<NpgsqlConnection, Task<(T Body, int Version)>> read)
+    {
+        var (json, etag) = await AnswerAsync(ctx, async c => { var (body, version) = await read(c); return (body, (int?)version); });
+        Concurrency.SetETag(ctx.Request, etag!.Value);
+        return JsonBytes(json);
+    }
+
+    private async Task<(byte[] Json, int? ETag)> AnswerAsync<T>(RequestContext ctx, Func<NpgsqlConnection, Task<(T Body, int? ETag)>> read)
+    {
         var key = $"{ctx.User.OrgId}|{ctx.Request.Path}{ctx.Request.QueryString}";
-        // The counter was read with the sign-in check, before the page: a change committed in between makes the page newer
-        // than the version it is kept under, never older, so no later request is served something staler than it reads.
+        // The counter was read with the sign-in check, before the answer: a change committed in between makes the answer
+        // newer than the version it is kept under, never older, so no later request is served something staler than it reads.
         var version = ctx.User.ListVersion;
-        if (_answers.TryGetValue(key, out Answer? kept) && kept!.Version == version) return JsonBytes(kept.Json);
-        var json = await ctx.Service<Db>().ReadAsync(async c =>
+        if (_answers.TryGetValue(key, out Answer? kept) && kept!.Version == version) return (kept.Json, kept.ETag);
+        return await ctx.Service<Db>().ReadAsync(async c =>
         {
-            var body = JsonSerializer.SerializeToUtf8Bytes(await read(c), Json.Options);
-            _answers.Set(key, new Answer(version, body), new MemoryCacheEntryOptions
+            var (body, etag) = await read(c);
+            var json = JsonSerializer.SerializeToUtf8Bytes(body, Json.Options);
+            _answers.Set(key, new Answer(version, json, etag), new MemoryCacheEntryOptions
             {
-                Size = body.Length + key.Length * 2,
+                Size = json.Length + key.Length * 2,
                 SlidingExpiration = TimeSpan.FromMinutes(10),
             });
-            return body;
+            return (json, etag);
         }, ctx.Aborted);
-        return JsonBytes(json);
     }
 
     private static IResult JsonBytes(byte[] body) => Results.Bytes(body, "application/json; charset=utf-8");

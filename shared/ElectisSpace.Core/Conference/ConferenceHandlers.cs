@@ -82,10 +82,11 @@ public static partial class ConferenceHandlers
     public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
-        var row = await ctx.Service<Db>().ReadAsync(c => GetAsync(c, null, ctx.User.OrgId, roomId), ctx.Aborted)
-                  ?? throw ApiException.NotFound("Conference room");
-        Concurrency.SetETag(req, row.Version);
-        return ApiResults.Ok(ConferenceRoomDto.From(row));
+        return await ctx.Service<ListCache>().ItemAsync(ctx, async c =>
+        {
+            var row = await GetAsync(c, null, ctx.User.OrgId, roomId) ?? throw ApiException.NotFound("Conference room");
+            return (ConferenceRoomDto.From(row), row.Version);
+        });
     });
 
     public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>

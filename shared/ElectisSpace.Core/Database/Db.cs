@@ -30,29 +30,34 @@ public sealed class Db(NpgsqlDataSource dataSource)
         e.SqlState == PostgresErrorCodes.FeatureNotSupported && e.Routine == "RevalidateCachedQuery";
 
     /// <summary>
-    /// Runs work in one transaction and commits; any exception rolls everything back (entity, audit and
-    /// outbox rows together). Serialization failures, deadlocks and stale prepared statements are retried, they are not the caller's fault.
+    /// Runs work in one transaction and commits (with the rows kept for the commit, <see cref="CommitBatch"/>); any
+    /// exception rolls everything back (entity, audit and outbox rows together). Serialization failures, deadlocks and stale prepared statements are retried, they are not the caller's fault.
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct = default)
     {
         for (var attempt = 1; ; attempt++)
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
+            // Disposing a transaction that did not commit rolls it back (also after a failed COMMIT, which ends it).
             await using var tx = await conn.BeginTransactionAsync(ct);
+            var batch = CommitBatch.Begin(tx);
             try
             {
                 var result = await work(conn, tx);
-                await tx.CommitAsync(ct);
+                await batch.CommitAsync(conn, tx, ct);
                 return result;
             }
             catch (PostgresException e) when (attempt < 3 && (e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
                                                               || IsStalePreparedStatement(e)))
             {
-                await tx.RollbackAsync(CancellationToken.None);
             }
             catch (PostgresException e)
             {
                 throw DbErrors.Translate(e);
+            }
+            finally
+            {
+                CommitBatch.End(tx);
             }
         }
     }

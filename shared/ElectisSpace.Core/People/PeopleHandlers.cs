@@ -46,10 +46,11 @@ public static class PeopleHandlers
     public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
-        var row = await ctx.Service<Db>().ReadAsync(c => PeopleRepository.GetAsync(c, ctx.User.OrgId, personId), ctx.Aborted)
-                  ?? throw ApiException.NotFound("Person");
-        Concurrency.SetETag(req, row.Version);
-        return ApiResults.Ok(PersonDto.From(row));
+        return await ctx.Service<ListCache>().ItemAsync(ctx, async c =>
+        {
+            var row = await PeopleRepository.GetAsync(c, ctx.User.OrgId, personId) ?? throw ApiException.NotFound("Person");
+            return (PersonDto.From(row), row.Version);
+        });
     });
 
     public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>

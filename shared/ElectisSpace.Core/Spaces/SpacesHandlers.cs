@@ -38,10 +38,11 @@ public static class SpacesHandlers
     public static Task<IResult> Get(HttpRequest req, string? id) => Api.Run(req, async ctx =>
     {
         var spaceId = RequestContext.ParseId(id, "Space");
-        var row = await ctx.Service<Db>().ReadAsync(c => SpacesRepository.GetAsync(c, ctx.User.OrgId, spaceId), ctx.Aborted)
-                  ?? throw ApiException.NotFound("Space");
-        Concurrency.SetETag(req, row.Version);
-        return ApiResults.Ok(SpaceDto.From(row));
+        return await ctx.Service<ListCache>().ItemAsync(ctx, async c =>
+        {
+            var row = await SpacesRepository.GetAsync(c, ctx.User.OrgId, spaceId) ?? throw ApiException.NotFound("Space");
+            return (SpaceDto.From(row), row.Version);
+        });
     });
 
     public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>

@@ -28,48 +28,68 @@ public static class SyncJobs
     };
 }
 
-/// <summary>Writes outbox rows inside the caller's transaction: the change and its AIMS job commit together or not at all.</summary>
+/// <summary>
+/// Writes outbox rows inside the caller's transaction: the change and its AIMS job commit together or not at all. The rows
+/// go out with the commit (<see cref="CommitBatch"/>), in the order they were enqueued, so their seq keeps that order.
+/// </summary>
 public static class Outbox
 {
-    private const string InsertSql = """
-        INSERT INTO sync_queue (org_id, entity_type, entity_id, action, payload, max_attempts)
-        VALUES (@OrgId, @EntityType, @EntityId, @Action, @Payload::jsonb, @MaxAttempts)
-        RETURNING id
-        """;
-
-    public static Task<Guid> EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orgId,
+    public static Task EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orgId,
         string entityType, Guid entityId, string action, object? payload = null) =>
-        conn.ExecuteScalarAsync<Guid>(InsertSql, new
-        {
-            OrgId = orgId, EntityType = entityType, EntityId = entityId, Action = action,
-            Payload = Json.Serialize(payload ?? new { }), MaxAttempts = SyncJobs.MaxAttempts(entityType, action),
-        }, tx);
+        CommitRows.AddAsync<OutboxRows>(conn, tx, rows => rows.Add(orgId, entityType, entityId, action, payload));
 
-    /// <summary>One upsert_article row per entity id, in one statement (bulk changes: imports, list loads).</summary>
+    /// <summary>One upsert_article row per entity id (bulk changes: imports, list loads). Returns how many were queued.</summary>
     public static Task<int> EnqueueUpsertsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orgId, string entityType, Guid[] entityIds) =>
-        entityIds.Length == 0 ? Task.FromResult(0) : conn.ExecuteAsync("""
-            INSERT INTO sync_queue (org_id, entity_type, entity_id, action, payload, max_attempts)
-            SELECT @orgId, @entityType, id, @action, '{}'::jsonb, @maxAttempts FROM unnest(@entityIds) AS id
-            """, new { orgId, entityType, entityIds, action = SyncJobs.UpsertArticle,
-                       maxAttempts = SyncJobs.MaxAttempts(entityType, SyncJobs.UpsertArticle) }, tx);
+        EnqueueManyAsync(conn, tx, orgId, entityType, SyncJobs.UpsertArticle, entityIds.Select(id => (id, (object)new { })).ToList());
 
     /// <summary>delete_article rows for articles that are gone (bulk form).</summary>
     public static Task<int> EnqueueDeletesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orgId, string entityType,
         Guid[] entityIds, string[] articleIds) =>
-        entityIds.Length == 0 ? Task.FromResult(0) : conn.ExecuteAsync("""
-            INSERT INTO sync_queue (org_id, entity_type, entity_id, action, payload, max_attempts)
-            SELECT @orgId, @entityType, t.id, @action, jsonb_build_object('articleId', t.article_id), @maxAttempts
-            FROM unnest(@entityIds, @articleIds) AS t(id, article_id)
-            """, new { orgId, entityType, entityIds, articleIds, action = SyncJobs.DeleteArticle,
-                       maxAttempts = SyncJobs.MaxAttempts(entityType, SyncJobs.DeleteArticle) }, tx);
+        EnqueueManyAsync(conn, tx, orgId, entityType, SyncJobs.DeleteArticle,
+            entityIds.Zip(articleIds, (id, articleId) => (id, (object)new { articleId })).ToList());
 
-    /// <summary>One row per (entity, payload) of one action, in one statement.</summary>
-    public static Task<int> EnqueueManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orgId, string entityType, string action,
-        IReadOnlyList<(Guid EntityId, object Payload)> jobs) =>
-        jobs.Count == 0 ? Task.FromResult(0) : conn.ExecuteAsync("""
-            INSERT INTO sync_queue (org_id, entity_type, entity_id, action, payload, max_attempts)
-            SELECT @orgId, @entityType, t.id, @action, t.payload::jsonb, @maxAttempts FROM unnest(@ids, @payloads) AS t(id, payload)
-            """, new { orgId, entityType, action, ids = jobs.Select(j => j.EntityId).ToArray(),
-                       payloads = jobs.Select(j => Json.Serialize(j.Payload)).ToArray(),
-                       maxAttempts = SyncJobs.MaxAttempts(entityType, action) }, tx);
+    /// <summary>One row per (entity, payload) of one action. Returns how many were queued.</summary>
+    public static async Task<int> EnqueueManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orgId, string entityType, string action,
+        IReadOnlyList<(Guid EntityId, object Payload)> jobs)
+    {
+        if (jobs.Count == 0) return 0;
+        await CommitRows.AddAsync<OutboxRows>(conn, tx, rows =>
+        {
+            foreach (var (entityId, payload) in jobs) rows.Add(orgId, entityType, entityId, action, payload);
+        });
+        return jobs.Count;
+    }
+}
+
+/// <summary>sync_queue rows kept for the commit; one INSERT writes them in enqueue order (identity seq follows it).</summary>
+public sealed class OutboxRows : ICommitRows
+{
+    private readonly List<Guid> _orgs = [], _entities = [];
+    private readonly List<string> _types = [], _actions = [], _payloads = [];
+    private readonly List<int> _maxAttempts = [];
+
+    public void Add(Guid orgId, string entityType, Guid entityId, string action, object? payload)
+    {
+        _orgs.Add(orgId);
+        _types.Add(entityType);
+        _entities.Add(entityId);
+        _actions.Add(action);
+        _payloads.Add(Json.Serialize(payload ?? new { }));
+        _maxAttempts.Add(SyncJobs.MaxAttempts(entityType, action));
+    }
+
+    public NpgsqlBatchCommand? ToCommand() => _orgs.Count == 0 ? null : new NpgsqlBatchCommand("""
+        INSERT INTO sync_queue (org_id, entity_type, entity_id, action, payload, max_attempts)
+        SELECT j.org_id, j.entity_type, j.entity_id, j.action, j.payload::jsonb, j.max_attempts
+        FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::integer[]) WITH ORDINALITY
+             AS j(org_id, entity_type, entity_id, action, payload, max_attempts, n)
+        ORDER BY j.n
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = _orgs.ToArray() }, new() { Value = _types.ToArray() }, new() { Value = _entities.ToArray() },
+            new() { Value = _actions.ToArray() }, new() { Value = _payloads.ToArray() }, new() { Value = _maxAttempts.ToArray() },
+        },
+    };
 }

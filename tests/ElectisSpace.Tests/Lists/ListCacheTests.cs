@@ -92,6 +92,58 @@ public sealed class ListCacheTests(TestApp app) : IClassFixture<TestApp>
         Assert.Single(Data(await ListAsync(c, users)));
     }
 
+    /// <summary>GET of one row, twice: the second is the kept answer, with the same body and ETag.</summary>
+    private static async Task<(JsonElement Body, string ETag)> ItemAsync(HttpClient c, string url)
+    {
+        var first = await c.GetAsync(url);
+        var body = await HttpAssert.Status(first, HttpStatusCode.OK);
+        var again = await c.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(first.Headers.ETag, again.Headers.ETag);
+        Assert.Equal(body.GetRawText(), (await again.Content.ReadFromJsonAsync<JsonElement>()).GetRawText());
+        return (body, first.Headers.ETag!.Tag);
+    }
+
+    [Fact]
+    public async Task One_person_space_or_room_shows_changes_made_elsewhere_with_the_matching_ETag()
+    {
+        var (org, ada, desk) = await OrgWithAdaAtD1Async();
+        using var c = org.Admin;
+        var space = $"/api/spaces/{desk.Id()}";
+        var (before, etag) = await ItemAsync(c, space);
+        Assert.Equal("Ada", Name(before.GetProperty("assignedPerson")));
+
+        // The occupant is joined into the space: renaming the person changes the space's answer, not its version.
+        await app.ExecAsync("""UPDATE people SET data = '{"name": "Grace"}' WHERE id = @id""", new { id = ada.Id() });
+        var (renamed, sameEtag) = await ItemAsync(c, space);
+        Assert.Equal("Grace", Name(renamed.GetProperty("assignedPerson")));
+        Assert.Equal(etag, sameEtag);
+        await app.ExecAsync("UPDATE spaces SET label_code = 'LBL-1', version = version + 1 WHERE id = @id", new { id = desk.Id() });
+        var (labelled, newEtag) = await ItemAsync(c, space);
+        Assert.Equal("LBL-1", labelled.GetProperty("labelCode").GetString());
+        Assert.NotEqual(etag, newEtag);
+
+        var person = $"/api/people/{ada.Id()}";
+        Assert.Equal("Grace", Name((await ItemAsync(c, person)).Body));
+        await app.ExecAsync("UPDATE people SET sync_status = 'synced' WHERE id = @id", new { id = ada.Id() });
+        Assert.Equal("synced", (await ItemAsync(c, person)).Body.GetProperty("syncStatus").GetString());
+
+        var room = await c.CreateRoomAsync("R1");
+        var roomUrl = $"/api/conference/{room.Id()}";
+        Assert.False((await ItemAsync(c, roomUrl)).Body.GetProperty("hasMeeting").GetBoolean());
+        await app.ExecAsync("UPDATE conference_rooms SET has_meeting = true WHERE id = @id", new { id = room.Id() });
+        Assert.True((await ItemAsync(c, roomUrl)).Body.GetProperty("hasMeeting").GetBoolean());
+
+        // Gone elsewhere: 404 at once, and a 404 is not kept for a row created later under another id.
+        await app.ExecAsync("DELETE FROM conference_rooms WHERE id = @id", new { id = room.Id() });
+        await HttpAssert.Status(await c.GetAsync(roomUrl), HttpStatusCode.NotFound, "NOT_FOUND");
+
+        // Another organization asking for this organization's desk gets a 404, never the kept answer.
+        var other = await app.CreateOrgAsync();
+        using var c2 = other.Admin;
+        await HttpAssert.Status(await c2.GetAsync(space), HttpStatusCode.NotFound, "NOT_FOUND");
+    }
+
     [Fact]
     public async Task Organizations_asking_the_same_question_get_their_own_answers()
     {
