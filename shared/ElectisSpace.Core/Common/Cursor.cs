@@ -103,15 +103,26 @@ public sealed record KeysetList(string Columns, string Table, string PageJoin, s
     /// The page's SQL for the list's filters. The page is cut from the table alone (an index range however deep the
     /// offset) and only its rows are joined, so a deep page never joins and sorts the whole table. Rows get the sort
     /// column's value as text in sort_value, for the next cursor. After a cursor the offset is 0: the cursor's range replaces it.
+    /// An offset page first finds its rows' ids and only then reads those rows by primary key (= ANY of the ids, computed
+    /// once; a join let PostgreSQL hash-join the whole table): the rows skipped over are then read from
+    /// the sort's index alone (an index-only scan, when the sort and the filters are plain indexed columns, as for the
+    /// default order) instead of each being fetched from the table (page 50 of 100 people: 5,000 table rows read for 100).
     /// </summary>
     public (string Sql, DynamicParameters Args) PageQuery(SqlWhere where, ListSort sort, PageRequest page, ListCursor? cursor)
     {
+        var deep = cursor is null && page.Offset > 0;
         var limit = (cursor is null ? page : page with { Page = 1 }).LimitSql(where.Parameters); // after a cursor the offset is 0
         cursor?.AddAfter(where, sort, IdSql);
         var alias = Table.Split(' ')[^1];
+        var cut = deep
+            ? $"""
+              SELECT * FROM {Table}
+              WHERE {alias}.org_id = @orgId AND {IdSql} = ANY(ARRAY(SELECT {IdSql} FROM {Table} {where} ORDER BY {sort.OrderBy(IdSql)} {limit}))
+              """
+            : $"SELECT * FROM {Table} {where} ORDER BY {sort.OrderBy(IdSql)} {limit}";
         return ($"""
             {Columns}, ({sort.Column.Sql})::text AS sort_value
-            FROM (SELECT * FROM {Table} {where} ORDER BY {sort.OrderBy(IdSql)} {limit}) {alias} {PageJoin}
+            FROM ({cut}) {alias} {PageJoin}
             ORDER BY {sort.OrderBy(IdSql)}
             """, where.Parameters);
     }

@@ -7,8 +7,8 @@ public static class Like
         text is null ? null : "%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
 
     /// <summary>
-    /// Adds a contains-search to a list's WHERE on the row's search_text column (migration 0009: the searched fields
-    /// joined by newlines, trigram-indexed). For text without a newline that is exactly "some field contains it";
+    /// Adds a contains-search to a list's WHERE on the row's search_text column (migrations 0009 and 0013: the searched
+    /// fields joined by newlines and lowercased, trigram-indexed). For text without a newline that is exactly "some field contains it";
     /// text with one could match across fields, so then the per-field predicate (exact) decides as well.
     /// Both fragments are code constants; the text goes in as @pattern.
     /// </summary>
@@ -16,7 +16,8 @@ public static class Like
     {
         if (text is null) return where;
         where.Parameters.Add("pattern", Contains(text));
-        where.And($"{searchText} ILIKE @pattern");
+        // search_text holds its fields lowercased (migration 0013): LIKE against the lowercased pattern is what ILIKE does.
+        where.And($"{searchText} LIKE lower(@pattern)");
         return text.Contains('\n') ? where.And($"({exact})") : where;
     }
 }
