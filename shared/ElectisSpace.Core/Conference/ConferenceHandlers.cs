@@ -50,11 +50,11 @@ public static partial class ConferenceHandlers
 {
     private const string Entity = "conference";
     public const int AvailablePage = 1, MeetingPage = 2;
-    private const string Select = """
-        SELECT id, external_id, room_name, label_code, has_meeting, meeting_name, start_time, end_time, participants, current_page,
+    private const string ColumnList = """
+        id, external_id, room_name, label_code, has_meeting, meeting_name, start_time, end_time, participants, current_page,
                sync_status, last_synced_at, sync_error, version, created_at, updated_at
-        FROM conference_rooms
         """;
+    private const string Select = $"SELECT {ColumnList}\nFROM conference_rooms";
     private static readonly Dictionary<string, string> SortColumns = new()
     {
         ["externalId"] = "external_id", ["roomName"] = "room_name", ["hasMeeting"] = "has_meeting",
@@ -176,11 +176,12 @@ public static partial class ConferenceHandlers
             var orgId = ctx.User.OrgId;
             var before = await GetAsync(c, tx, orgId, roomId, forUpdate: true) ?? throw ApiException.NotFound("Conference room");
             var on = !before.HasMeeting;
-            await c.ExecuteAsync("""
+            var after = await c.QuerySingleAsync<ConferenceRoomRow>($"""
                 UPDATE conference_rooms SET has_meeting = @on, meeting_name = @name, start_time = @start, end_time = @end,
                        participants = @participants, current_page = @page, sync_status = 'pending', sync_error = NULL,
                        version = version + 1, updated_at = now()
                 WHERE org_id = @orgId AND id = @roomId
+                RETURNING {ColumnList}
                 """, new
             {
                 orgId, roomId, on,
@@ -193,7 +194,6 @@ public static partial class ConferenceHandlers
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.UpsertArticle);
             if (before.LabelCode is { } label)
                 await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.FlipPage, new { labelCode = label, page = on ? MeetingPage : AvailablePage });
-            var after = (await GetAsync(c, tx, orgId, roomId))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Toggle, Entity, roomId, ConferenceRoomDto.From(before), ConferenceRoomDto.From(after));
             return after;
         }, ctx.Aborted);

@@ -63,13 +63,9 @@ public static class PeopleHandlers
 
         var created = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
-            var id = await c.QuerySingleAsync<Guid>($"""
-                INSERT INTO people (org_id, external_id, data, virtual_space_id)
-                VALUES (@orgId, @externalId, @data::jsonb, {PoolIds.NextSql}) RETURNING id
-                """, new { orgId, externalId = Text.OrNull(body.ExternalId), data = Json.Serialize(data) }, tx);
-            await Outbox.EnqueueAsync(c, tx, orgId, Entity, id, SyncJobs.UpsertArticle);
-            var row = (await PeopleRepository.GetAsync(c, orgId, id, tx))!;
-            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, id, null, PersonDto.From(row));
+            var row = await PeopleRepository.InsertAsync(c, tx, orgId, Text.OrNull(body.ExternalId), Json.Serialize(data));
+            await Outbox.EnqueueAsync(c, tx, orgId, Entity, row.Id, SyncJobs.UpsertArticle);
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, row.Id, null, PersonDto.From(row));
             return row;
         }, ctx.Aborted);
         Concurrency.SetETag(req, created.Version);

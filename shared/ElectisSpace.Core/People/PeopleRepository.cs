@@ -51,6 +51,16 @@ public static class PeopleRepository
         ["updatedAt"] = new("p.updated_at", "timestamptz", NotNull: true),
     };
 
+    /// <summary>A new person in the POOL (a POOL id of their own), read back as the lists show it, in one statement.</summary>
+    public static Task<PersonRow> InsertAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, string? externalId, string dataJson) =>
+        c.QuerySingleAsync<PersonRow>($"""
+            WITH p AS (
+                INSERT INTO people (org_id, external_id, data, virtual_space_id)
+                VALUES (@orgId, @externalId, @dataJson::jsonb, {PoolIds.NextSql}) RETURNING *)
+            {Columns}
+            FROM p {Join}
+            """, new { orgId, externalId, dataJson }, tx);
+
     public static Task<PersonRow?> GetAsync(NpgsqlConnection c, Guid orgId, Guid id, NpgsqlTransaction? tx = null, bool forUpdate = false) =>
         c.QuerySingleOrDefaultAsync<PersonRow>(
             $"{Select} WHERE p.org_id = @orgId AND p.id = @id{(forUpdate ? " FOR UPDATE OF p" : "")}", new { orgId, id }, tx);
