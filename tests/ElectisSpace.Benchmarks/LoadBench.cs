@@ -29,7 +29,7 @@ public static class LoadBench
     private const string Password = "Bench-Passw0rd";
 
     private sealed record Options(int People, int Spaces, int Rooms, int Requests, int SingleClientRequests, int? PoolSize, string Out, int[] Clients,
-        string? Only, bool Hold, int Seconds, bool NoWrk);
+        string? Only, bool Hold, int Seconds, bool NoWrk, Uri? PeerUrl, string? PeerToken);
 
     public sealed record RunResult(string Workload, int Clients, int Requests, double Seconds, double RequestsPerSecond,
         double P50Ms, double P95Ms, double P99Ms, double MaxMs, int Errors, string? FirstError, double HostRssMaxMb)
@@ -163,6 +163,21 @@ public static class LoadBench
                 Console.WriteLine($"{r.Workload,-34} {r.Clients,4} clients {r.Requests,6} req {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:N1}  p95 {r.P95Ms,7:N1}  p99 {r.P99Ms,7:N1} ms  errors {r.Errors}  host RSS {r.HostRssMaxMb:N0} MB{(r.FirstError is null ? "" : "  first error: " + r.FirstError)}");
             }
 
+        if (o.PeerUrl is { } peerUrl && useWrk)
+        {
+            // The server issue 18 compares with (the Node electisSpace server, set up by hand: README), in this same run,
+            // on the same machine: its people page of 50, with its own token.
+            var peerSpec = new WrkSpec(peerUrl.PathAndQuery);
+            var peerBase = new Uri(peerUrl.GetLeftPart(UriPartial.Authority));
+            foreach (var clients in o.Clients)
+            {
+                await WrkDriver.RunAsync(peerBase, null, o.PeerToken ?? "", Targets.PeerWorkload, peerSpec, clients, TimeSpan.FromSeconds(2));
+                var r = await WrkDriver.RunAsync(peerBase, null, o.PeerToken ?? "", Targets.PeerWorkload, peerSpec, clients, TimeSpan.FromSeconds(o.Seconds));
+                results.Add(r);
+                Console.WriteLine($"{r.Workload,-34} {r.Clients,4} clients {r.Requests,6} req {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:N1}  p95 {r.P95Ms,7:N1}  p99 {r.P99Ms,7:N1} ms  errors {r.Errors}{(r.FirstError is null ? "" : "  first error: " + r.FirstError)}");
+            }
+        }
+
         var exportGrowth = await ExportMemoryAsync(host, seed.Token);
         Console.WriteLine();
         Console.WriteLine($"fetch all {seed.People:N0} people in one export call: host RSS grew {exportGrowth:N1} MB during 10 calls");
@@ -191,7 +206,8 @@ public static class LoadBench
         var people = Int("--people", 10_000);
         return new Options(people, Int("--spaces", 10_000), Int("--rooms", 200), Int("--requests", 3000), Int("--single-client-requests", 300),
             Value("--pool") is { } p ? int.Parse(p) : null, Value("--out") ?? "bench-results.json",
-            Value("--clients") is { } c ? c.Split(',').Select(int.Parse).ToArray() : [1, 16, 100], Value("--only"), args.Contains("--hold"), Int("--seconds", 8), args.Contains("--no-wrk"));
+            Value("--clients") is { } c ? c.Split(',').Select(int.Parse).ToArray() : [1, 16, 100], Value("--only"), args.Contains("--hold"), Int("--seconds", 8), args.Contains("--no-wrk"),
+            Value("--peer-url") is { } peer ? new Uri(peer) : null, Value("--peer-token"));
     }
 
     private static string Machine()

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Running;
 
-// dotnet run -c Release --project tests/ElectisSpace.Benchmarks -- bench [--people 100000] [--pool N] [--requests N] [--only NAME] [--out FILE]
+// dotnet run -c Release --project tests/ElectisSpace.Benchmarks -- bench [--people 100000] [--pool N] [--only NAME,NAME] [--peer-url URL --peer-token T] [--out FILE]
 //                                                                   (HTTP load over the seeded host; see README "Performance")
 // dotnet run -c Release --project tests/ElectisSpace.Benchmarks -- push    (push path figures: latency, sustained, burst)
 // dotnet run -c Release --project tests/ElectisSpace.Benchmarks            (all BenchmarkDotNet benchmarks)

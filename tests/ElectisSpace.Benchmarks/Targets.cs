@@ -2,12 +2,14 @@ namespace ElectisSpace.Benchmarks;
 
 /// <summary>
 /// Issue 18's targets, checked against the figures of this run: printed as a table (met or missed, with the figure), so a
-/// run says for itself what it reached on the machine it ran on. The Node server's rate is the issue's measurement
-/// (234 req/s for a people page of 50 at 100 clients, same machine class); it was not re-run beside this server.
+/// run says for itself what it reached on the machine it ran on. The Node server's rate is the one measured in the same
+/// run when bench is given --peer-url (PeerWorkload), else the issue's measurement (234 req/s for a people page of 50 at
+/// 100 clients, same machine).
 /// </summary>
 public static class Targets
 {
     public const double NodePeoplePageAt100 = 234;
+    public const string PeerWorkload = "Node server: people page of 50";
 
     public sealed record Verdict(string Target, string Measured, bool Met);
 
@@ -21,9 +23,11 @@ public static class Targets
             v.Add(new(target, measured?.Invoke(r) ?? $"{r.RequestsPerSecond:N0} req/s, p95 {r.P95Ms:N1} ms, {r.Errors} errors", met(r)));
         }
 
+        var peer = At(PeerWorkload, 100) is { Errors: 0 } measured ? measured.RequestsPerSecond : NodePeoplePageAt100;
+        var peerSource = At(PeerWorkload, 100) is { Errors: 0 } ? "measured in this run" : "the issue's figure";
         foreach (var name in new[] { "people page of 50", "people page of 50, never cached" })
-            Add($"{name} @100: >= 20x Node ({20 * NodePeoplePageAt100:N0} req/s), p95 < 50 ms", At(name, 100),
-                r => r.RequestsPerSecond >= 20 * NodePeoplePageAt100 && r.P95Ms < 50 && r.Errors == 0);
+            Add($"{name} @100: >= 20x Node ({peerSource}: 20 x {peer:N0} = {20 * peer:N0} req/s), p95 < 50 ms", At(name, 100),
+                r => r.RequestsPerSecond >= 20 * peer && r.P95Ms < 50 && r.Errors == 0);
         foreach (var name in new[] { "people search=Person 1", "people search=Person 1, never cached", "spaces search=Desk 1", "rooms search=Room 1", "users search=bench" })
             Add($"{name} @100: p95 < 100 ms", At(name, 100), r => r.P95Ms < 100 && r.Errors == 0);
         var first = At("people page 1 of 100, never cached", 100);

@@ -56,7 +56,12 @@ public static class WrkDriver
         end
         """;
 
-    public static async Task<LoadBench.RunResult> RunAsync(HostProcess host, string token, string name, WrkSpec spec, int clients, TimeSpan duration)
+    public static Task<LoadBench.RunResult> RunAsync(HostProcess host, string token, string name, WrkSpec spec, int clients, TimeSpan duration) =>
+        RunAsync(host.Address, host, token, name, spec, clients, duration);
+
+    /// <summary>A run against any server (the peer the issue compares with): no host process, so no memory figure.</summary>
+    public static async Task<LoadBench.RunResult> RunAsync(Uri address, HostProcess? host, string token, string name, WrkSpec spec, int clients,
+        TimeSpan duration)
     {
         var script = Path.Combine(Path.GetTempPath(), $"electis-wrk-{Guid.NewGuid():N}.lua");
         var lua = new StringBuilder();
@@ -69,9 +74,9 @@ public static class WrkDriver
         {
             var threads = Math.Min(clients, 2);
             var psi = new ProcessStartInfo("wrk", [$"-t{threads}", $"-c{clients}", $"-d{(int)duration.TotalSeconds}s", "--timeout", "30s", "-s", script,
-                new Uri(host.Address, spec.Path).AbsoluteUri])
+                new Uri(address, spec.Path).AbsoluteUri])
                 { RedirectStandardOutput = true, RedirectStandardError = true };
-            using var sampler = host.SampleRss();
+            using var sampler = host?.SampleRss();
             using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start wrk");
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
@@ -85,7 +90,7 @@ public static class WrkDriver
             var errors = (int)(socketErrors + statusErrors);
             return new LoadBench.RunResult(name, clients, (int)requests, Math.Round(seconds, 3), Math.Round(requests / seconds, 1),
                 Ms(f[4]), Ms(f[5]), Ms(f[6]), Ms(f[7]), errors,
-                errors == 0 ? null : $"{statusErrors} non-2xx answers, {socketErrors} socket errors", sampler.MaxMb) { Generator = "wrk" };
+                errors == 0 ? null : $"{statusErrors} non-2xx answers, {socketErrors} socket errors", sampler?.MaxMb ?? 0) { Generator = "wrk" };
         }
         finally
         {
