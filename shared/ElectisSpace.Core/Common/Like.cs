@@ -20,4 +20,11 @@ public static class Like
         where.And($"{searchText} LIKE lower(@pattern)");
         return text.Contains('\n') ? where.And($"({exact})") : where;
     }
+
+    /// <summary>
+    /// Adds a contains-search on one plain column (its fields are not lowercased, unlike search_text): ILIKE, which a
+    /// trigram index on the column serves. The column is a code constant; the text goes in as @pattern.
+    /// </summary>
+    public static SqlWhere AddContains(this SqlWhere where, string? text, string column) =>
+        where.And($"{column} ILIKE @pattern", "pattern", Contains(text));
 }

@@ -49,7 +49,7 @@ public static class PeopleListsHandlers
         var (rows, total) = await ctx.Service<Db>().ReadAsync(async c =>
         {
             // The name's trigram index serves the search directly (the document is the one field).
-            var where = new SqlWhere("l.org_id = @orgId", ctx.User.OrgId).AddSearch(search, "l.name", "l.name ILIKE @pattern");
+            var where = new SqlWhere("l.org_id = @orgId", ctx.User.OrgId).AddContains(search, "l.name");
             return await ListPage.ReadAsync<PeopleListRow>(c, $"{SelectList} {where} ORDER BY {sort}, l.id {page.LimitSql(where.Parameters)}",
                 $"SELECT count(*) FROM people_lists l {where}", where.Parameters);
         }, ctx.Aborted);

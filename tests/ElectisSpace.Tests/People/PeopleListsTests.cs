@@ -55,6 +55,25 @@ public sealed class PeopleListsTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task List_search_is_contains_and_case_insensitive_over_names()
+    {
+        var org = await app.CreateOrgAsync();
+        var c = org.Admin;
+        foreach (var name in new[] { "Monday Team", "ÉCOLE days", "50% Friday", "Tuesday" })
+            await HttpAssert.Status(await c.PostAsJsonAsync("/api/people/lists", new { name }), HttpStatusCode.Created);
+        async Task<List<string?>> Search(string text)
+        {
+            var page = await HttpAssert.Status(await c.GetAsync($"/api/people/lists?search={Uri.EscapeDataString(text)}"), HttpStatusCode.OK);
+            return page.GetProperty("data").EnumerateArray().Select(l => l.Str("name")).ToList();
+        }
+        Assert.Equal(["Monday Team"], await Search("monday"));
+        Assert.Equal(["Monday Team"], await Search("DAY TEAM"));
+        Assert.Equal(["ÉCOLE days"], await Search("école"));
+        Assert.Equal(["50% Friday"], await Search("0%"));
+        Assert.Equal(["50% Friday", "Monday Team", "Tuesday", "ÉCOLE days"], (await Search("DAY")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Lists_crud_validation_and_viewer_cannot_write()
     {
         var org = await app.CreateOrgAsync();
