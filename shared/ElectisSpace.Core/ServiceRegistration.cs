@@ -55,6 +55,7 @@ public static class ServiceRegistration
         services.AddSingleton<PushProcessor>();
         services.AddSingleton<PushConsumer>();
         services.AddSingleton<PushDispatch>();
+        services.AddSingleton<OutboxCommits>();
         services.AddSingleton<PushSweeper>();
         return services;
     }

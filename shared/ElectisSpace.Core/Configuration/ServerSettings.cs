@@ -97,8 +97,8 @@ public sealed record ServerSettings(
     /// every request, where planning a list page cost more than running it), and a connection going back to the pool is
     /// not reset (the DISCARD ALL cost as much as a primary-key read, and would also drop those prepared statements).
     /// The reset is safe to skip because nothing leaves session state behind: transactions end with their connection
-    /// (Npgsql rolls back), temp tables are ON COMMIT DROP, session advisory locks are released in finally blocks, and the
-    /// one LISTEN connection UNLISTENs before it goes back. No SET, SET ROLE or search_path change is ever issued.
+    /// (Npgsql rolls back), temp tables are ON COMMIT DROP, and session advisory locks are released in finally blocks;
+    /// nothing LISTENs. No SET, SET ROLE or search_path change is ever issued.
     /// </summary>
     public string PooledConnectionString => new NpgsqlConnectionStringBuilder(DatabaseConnectionString)
     {

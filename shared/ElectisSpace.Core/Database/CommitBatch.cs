@@ -29,6 +29,9 @@ public sealed class CommitBatch
         return added;
     }
 
+    /// <summary>This transaction's rows of one kind, if any were kept.</summary>
+    public T? Find<T>() where T : class, ICommitRows => _parts.OfType<T>().FirstOrDefault();
+
     internal static CommitBatch Begin(NpgsqlTransaction tx)
     {
         var batch = new CommitBatch();

@@ -1,11 +1,14 @@
+using ElectisSpace.Core.Sync;
+
 namespace ElectisSpace.Core.Database;
 
 /// <summary>
 /// The one way to reach PostgreSQL: a connection per unit of work from the single NpgsqlDataSource,
 /// and the one transaction helper. Unique-key and foreign-key violations become API errors here,
 /// so no repository has to remember to translate them.
+/// After a commit that queued AIMS work it tells <see cref="OutboxCommits"/> (the dispatcher), once the work is visible.
 /// </summary>
-public sealed class Db(NpgsqlDataSource dataSource)
+public sealed class Db(NpgsqlDataSource dataSource, OutboxCommits? outboxCommits = null)
 {
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -45,6 +48,8 @@ public sealed class Db(NpgsqlDataSource dataSource)
             {
                 var result = await work(conn, tx);
                 await batch.CommitAsync(conn, tx, ct);
+                if (outboxCommits is not null && batch.Find<OutboxRows>() is { } outbox)
+                    foreach (var orgId in outbox.Organizations) outboxCommits.Add(orgId);
                 return result;
             }
             catch (PostgresException e) when (attempt < 3 && (e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected

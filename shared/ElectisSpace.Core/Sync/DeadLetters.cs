@@ -81,8 +81,8 @@ public static class DeadLetters
             if (SyncEntities.Table(r.EntityType) is { } table)
                 await c.ExecuteAsync($"UPDATE {table} SET sync_status = 'pending', sync_error = NULL WHERE org_id = @orgId AND id = @id",
                     new { orgId = who.OrgId, id = r.EntityId }, tx);
-            // A retried job needs a wake-up after commit like any new change: the trigger only fires on insert.
-            await c.ExecuteAsync("SELECT pg_notify('sync_queue', @org)", new { org = who.OrgId.ToString() }, tx);
+            // A retried job needs a wake-up after commit like any new change.
+            if (who.OrgId is { } orgId) await Outbox.WakeAfterCommitAsync(c, tx, orgId);
             await AuditLog.WriteAsync(c, tx, who, RetryAuditAction, r.EntityType, r.EntityId, null, new { jobId });
             return true;
         }, ct);

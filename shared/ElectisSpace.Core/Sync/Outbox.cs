@@ -38,6 +38,13 @@ public static class Outbox
         string entityType, Guid entityId, string action, object? payload = null) =>
         CommitRows.AddAsync<OutboxRows>(conn, tx, rows => rows.Add(orgId, entityType, entityId, action, payload));
 
+    /// <summary>
+    /// Wakes the dispatcher after the commit for work this transaction made due without inserting a row (a re-queued
+    /// job); a caller's own transaction has no commit hook, and the sweeper sends that work.
+    /// </summary>
+    public static Task WakeAfterCommitAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orgId) =>
+        CommitRows.AddAsync<OutboxRows>(conn, tx, rows => rows.Wake(orgId));
+
     /// <summary>One upsert_article row per entity id (bulk changes: imports, list loads). Returns how many were queued.</summary>
     public static Task<int> EnqueueUpsertsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orgId, string entityType, Guid[] entityIds) =>
         EnqueueManyAsync(conn, tx, orgId, entityType, SyncJobs.UpsertArticle, entityIds.Select(id => (id, (object)new { })).ToList());
@@ -67,10 +74,17 @@ public sealed class OutboxRows : ICommitRows
     private readonly List<Guid> _orgs = [], _entities = [];
     private readonly List<string> _types = [], _actions = [], _payloads = [];
     private readonly List<int> _maxAttempts = [];
+    private readonly HashSet<Guid> _wake = [];
+
+    /// <summary>The organizations whose push work this transaction queued: the dispatcher is woken for each after commit.</summary>
+    public IReadOnlyCollection<Guid> Organizations => _wake;
+
+    public void Wake(Guid orgId) => _wake.Add(orgId);
 
     public void Add(Guid orgId, string entityType, Guid entityId, string action, object? payload)
     {
         _orgs.Add(orgId);
+        _wake.Add(orgId);
         _types.Add(entityType);
         _entities.Add(entityId);
         _actions.Add(action);

@@ -98,8 +98,11 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
                   AND (status = 'pending' AND scheduled_at <= now() OR status = 'processing' AND locked_until < now())
                 ORDER BY seq LIMIT @limit
             ), locked AS (
-                SELECT q.id FROM sync_queue q JOIN heads h ON h.id = q.id
-                WHERE q.status = 'pending' AND q.scheduled_at <= now() OR q.status = 'processing' AND q.locked_until < now()
+                -- ANY(ARRAY(...)), not a join: with the table's statistics behind its churn (measured under a write storm),
+                -- the planner joined the heads by a nested loop, comparing every head with every other (quadratic).
+                SELECT q.id FROM sync_queue q
+                WHERE q.id = ANY(ARRAY(SELECT id FROM heads))
+                  AND (q.status = 'pending' AND q.scheduled_at <= now() OR q.status = 'processing' AND q.locked_until < now())
                 FOR UPDATE OF q SKIP LOCKED
             )
             UPDATE sync_queue q SET status = 'processing', locked_until = now() + @lease, dispatched_at = coalesce(q.dispatched_at, now())

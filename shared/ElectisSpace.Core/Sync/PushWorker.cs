@@ -35,7 +35,7 @@ public sealed class PushConsumer(PushProcessor processor, Db db, ILogger<PushCon
 }
 
 /// <summary>
-/// After commit: the outbox trigger NOTIFYs the organization; this sends it to the queue (Azure Storage) or wakes the
+/// After commit (<see cref="OutboxCommits"/>): sends the organization's new jobs to the queue (Azure Storage) or wakes the
 /// in-process listener (PostgreSQL, where the row already is the message). The sweeper covers anything missed.
 /// </summary>
 public sealed class PushDispatch(Db db, IPushQueue queue, PushSignal signal, ServerSettings settings)
@@ -54,7 +54,8 @@ public sealed class PushDispatch(Db db, IPushQueue queue, PushSignal signal, Ser
 
 /// <summary>
 /// The sweeper (timer): re-sends one message per organization whose jobs were never sent, are overdue, or lost their
-/// worker (lease expired), so a crash or a queue outage between commit and send loses nothing; purges old completed rows.
+/// worker (lease expired), so a crash or a queue outage between commit and send loses nothing; purges old completed rows
+/// and folds the counters' shard rows.
 /// </summary>
 public sealed class PushSweeper(Db db, IPushQueue queue, ServerSettings settings, ILogger<PushSweeper> log)
 {
@@ -63,6 +64,8 @@ public sealed class PushSweeper(Db db, IPushQueue queue, ServerSettings settings
         var o = settings.Sync;
         var purged = await db.ReadAsync(c => c.ExecuteAsync(
             "DELETE FROM sync_queue WHERE status IN ('completed', 'failed') AND processed_at < now() - @retention", new { retention = o.Retention }), ct);
+        // The same timer keeps the write counters' shard rows few (one per backend that wrote since; migration 0016).
+        await db.ReadAsync(c => c.ExecuteAsync("SELECT fold_counter_shards()"), ct);
         var heads = await db.ReadAsync(c => c.QueryAsync<(Guid OrgId, Guid JobId)>("""
             WITH overdue AS (
                 UPDATE sync_queue SET dispatched_at = now()
@@ -83,44 +86,18 @@ public sealed class PushSweeper(Db db, IPushQueue queue, ServerSettings settings
     }
 }
 
-/// <summary>Standalone: listens for post-commit NOTIFYs and dispatches them (reconnecting if the connection drops).</summary>
-public sealed class PushDispatcherService(Db db, PushDispatch dispatch, ILogger<PushDispatcherService> log) : BackgroundService
+/// <summary>Both hosts: dispatches each organization whose AIMS work this process committed (<see cref="OutboxCommits"/>).</summary>
+public sealed class PushDispatcherService(OutboxCommits commits, PushDispatch dispatch, ILogger<PushDispatcherService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
-        while (!stop.IsCancellationRequested)
+        try
         {
-            try
-            {
-                await using var conn = await db.DataSource.OpenConnectionAsync(stop);
-                var orgs = System.Threading.Channels.Channel.CreateUnbounded<Guid>();
-                conn.Notification += (_, e) => { if (Guid.TryParse(e.Payload, out var org)) orgs.Writer.TryWrite(org); };
-                await conn.ExecuteAsync("LISTEN sync_queue");
-                var pump = Task.Run(async () =>
-                {
-                    await foreach (var org in orgs.Reader.ReadAllAsync(stop))
-                        try { await dispatch.DispatchAsync(org, stop); }
-                        catch (Exception e) when (e is not OperationCanceledException) { log.LogWarning(e, "Dispatch failed; the sweeper will re-send"); }
-                }, stop);
-                try
-                {
-                    while (!stop.IsCancellationRequested) await conn.WaitAsync(stop);
-                    await pump;
-                }
-                finally
-                {
-                    // Pooled connections are not reset on close (ServerSettings.PooledConnectionString): leave no LISTEN behind.
-                    if (conn.State == System.Data.ConnectionState.Open)
-                        try { await conn.ExecuteAsync("UNLISTEN *"); } catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { }
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
-            catch (Exception e)
-            {
-                log.LogWarning(e, "Outbox LISTEN connection lost; reconnecting");
-                try { await Task.Delay(TimeSpan.FromSeconds(1), stop); } catch (OperationCanceledException) { return; }
-            }
+            await foreach (var orgId in commits.ReadAllAsync(stop))
+                try { await dispatch.DispatchAsync(orgId, stop); }
+                catch (Exception e) when (e is not OperationCanceledException) { log.LogWarning(e, "Dispatch failed; the sweeper will re-send"); }
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
     }
 }
 

@@ -53,8 +53,9 @@ public static class AssignmentInvariants
             if (p.AssignedSpaceId is { } seat)
             {
                 var lastSeatUpsert = jobs.LastOrDefault(j => j.EntityType == "space" && j.EntityId == seat && j.Action == "upsert_article");
-                Assert.True(lastSeatUpsert is not null && (own.Count == 0 || lastSeatUpsert.Seq > own[^1].Seq),
-                    $"person {p.Id} sits on {seat} but that space was not pushed after the person's last job");
+                if (!(lastSeatUpsert is not null && (own.Count == 0 || lastSeatUpsert.Seq > own[^1].Seq)))
+                    Assert.Fail($"person {p.Id} sits on {seat} but that space was not pushed after the person's last job\n"
+                        + await HistoryAsync(conn, orgId, p.Id, seat));
                 Assert.True(own.Count == 0 || own[^1].Action == "delete_article",
                     $"person {p.Id} is seated but its last own job is {own.LastOrDefault()?.Action} (its POOL article would stay)");
             }
@@ -103,5 +104,20 @@ public static class AssignmentInvariants
     {
         await using var conn = new NpgsqlConnection(app.ConnectionString);
         return (await conn.QueryAsync<Guid>("SELECT id FROM audit_logs WHERE org_id = @orgId", new { orgId })).ToHashSet();
+    }
+
+    /// <summary>The outbox and audit history of a person and a space, for a failure message that can be reasoned about.</summary>
+    private static async Task<string> HistoryAsync(NpgsqlConnection conn, Guid orgId, Guid personId, Guid spaceId)
+    {
+        var jobs = await conn.QueryAsync<(long Seq, string Type, string Action, string Payload, DateTime At)>("""
+            SELECT seq, entity_type, action, payload::text, created_at FROM sync_queue
+            WHERE org_id = @orgId AND entity_id IN (@personId, @spaceId) ORDER BY seq
+            """, new { orgId, personId, spaceId });
+        var audit = await conn.QueryAsync<(DateTime At, string Action, string Type, string? From, string? To)>("""
+            SELECT created_at, action, entity_type, old_data->>'assignedSpaceId', new_data->>'assignedSpaceId' FROM audit_logs
+            WHERE org_id = @orgId AND entity_id IN (@person, @space) ORDER BY created_at
+            """, new { orgId, person = personId.ToString(), space = spaceId.ToString() });
+        return "jobs:\n" + string.Join("\n", jobs.Select(j => $"  {j.Seq} {j.Type} {j.Action} {j.Payload} {j.At:HH:mm:ss.ffffff}"))
+            + "\naudit:\n" + string.Join("\n", audit.Select(a => $"  {a.At:HH:mm:ss.ffffff} {a.Action} {a.Type} {a.From} -> {a.To}"));
     }
 }

@@ -105,4 +105,21 @@ public sealed class CommitBatchTests : IAsyncLifetime
         await tx.RollbackAsync();
         Assert.Equal(0L, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM sync_queue WHERE entity_id = @id", new { id }));
     }
+
+    [Fact]
+    public async Task A_commit_that_queues_AIMS_work_sends_no_NOTIFY()
+    {
+        // A NOTIFY takes one database-wide lock in its transaction's commit: every write that queued work would commit
+        // one at a time (migration 0015). The dispatch is the committing process's own business now.
+        var org = await _app.CreateOrgAsync();
+        using var admin = org.Admin;
+        await using var listener = new NpgsqlConnection(_app.ConnectionString);
+        await listener.OpenAsync();
+        await listener.ExecuteAsync("LISTEN sync_queue");
+
+        await HttpAssert.Status(await admin.PostAsJsonAsync("/api/people", new { data = new { name = "Quiet" } }), HttpStatusCode.Created);
+
+        Assert.Equal(1L, await SqlAsync<long>("SELECT count(*) FROM sync_queue WHERE org_id = @OrgId", new { org.OrgId }));
+        Assert.False(await listener.WaitAsync(TimeSpan.FromMilliseconds(500)), "the commit sent a notification");
+    }
 }

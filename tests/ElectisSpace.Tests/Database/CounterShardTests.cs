@@ -1,5 +1,6 @@
 using Dapper;
 using ElectisSpace.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace ElectisSpace.Tests.Database;
@@ -81,5 +82,42 @@ public sealed class CounterShardTests : IAsyncLifetime
         Assert.Equal(4, list.GetProperty("pagination").GetProperty("total").GetInt32());
         Assert.Equal(["Added by A", "Added by B", "First by A", "Second by A"],
             list.GetProperty("data").EnumerateArray().Select(p => p.GetProperty("data").GetProperty("name").GetString()).ToList());
+    }
+
+    [Fact]
+    public async Task The_sweeper_folds_shard_rows_into_one_without_changing_a_sum_or_waiting_for_a_writer()
+    {
+        var org = await _app.CreateOrgAsync();
+        using var admin = org.Admin;
+        var cs = new NpgsqlConnectionStringBuilder(_app.ConnectionString) { Pooling = false }.ConnectionString;
+        const string add = """INSERT INTO people (org_id, data, virtual_space_id) VALUES (@org, jsonb_build_object('name', @name), next_pool_id())""";
+        for (var i = 0; i < 5; i++) // five backends, five shard rows per counter
+        {
+            await using var c = new NpgsqlConnection(cs);
+            await c.ExecuteAsync(add, new { org = org.OrgId, name = $"Backend {i}" });
+        }
+        var o = new { o = org.OrgId };
+        const string shards = "SELECT count(*) FROM row_counts WHERE org_id = @o AND table_name = 'people'";
+        const string counted = "SELECT coalesce(sum(n), 0) FROM row_counts WHERE org_id = @o AND table_name = 'people'";
+        const string version = "SELECT coalesce(sum(v), 0) FROM list_versions WHERE org_id = @o";
+        // A writer that has written before, in the middle of a transaction, holds its shard rows: the fold skips them
+        // instead of waiting.
+        await using var writer = new NpgsqlConnection(cs);
+        await writer.OpenAsync();
+        await writer.ExecuteAsync(add, new { org = org.OrgId, name = "Writer before" });
+        Assert.True(await _app.CountAsync(shards, o) >= 6);
+        var versionBefore = await _app.CountAsync(version, o);
+        await using var tx = await writer.BeginTransactionAsync();
+        await writer.ExecuteAsync(add, new { org = org.OrgId, name = "In flight" }, tx);
+        await _app.Services.GetRequiredService<ElectisSpace.Core.Sync.PushSweeper>().SweepAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, await _app.CountAsync(shards, o)); // shard 0 and the writer's own
+        Assert.Equal(6, await _app.CountAsync(counted, o));
+        Assert.Equal(versionBefore, await _app.CountAsync(version, o));
+        await tx.CommitAsync();
+        Assert.Equal(7, await _app.CountAsync(counted, o));
+        Assert.True(await _app.CountAsync(version, o) > versionBefore);
+        var list = await HttpAssert.Status(await admin.GetAsync("/api/people?limit=1"), System.Net.HttpStatusCode.OK);
+        Assert.Equal(7, list.GetProperty("pagination").GetProperty("total").GetInt32());
     }
 }

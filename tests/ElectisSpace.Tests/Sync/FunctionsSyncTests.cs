@@ -5,6 +5,7 @@ using ElectisSpace.Functions;
 using ElectisSpace.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ElectisSpace.Tests.Sync;
@@ -62,6 +63,32 @@ public sealed class FunctionsSyncTests(ManualSyncApp app) : IClassFixture<Manual
 
         Assert.NotNull(app.Article(externalId));
         await SyncApp.WaitStatusAsync(org.Admin, space.Id(), "synced", 2000);
+    }
+
+    [Fact]
+    public async Task Work_committed_in_the_Functions_app_is_sent_to_the_queue_by_its_dispatcher_without_the_sweeper()
+    {
+        var org = await app.CreateSyncedOrgAsync();
+        var hosted = _services.GetServices<IHostedService>().ToList();
+        Assert.Contains(hosted, h => h is PushDispatcherService);
+        foreach (var h in hosted) await h.StartAsync(CancellationToken.None);
+        try
+        {
+            // A change as the HTTP functions commit it (Db, with its outbox row); the timer sweeper is never called here.
+            var entityId = Guid.NewGuid();
+            await _services.GetRequiredService<ElectisSpace.Core.Database.Db>().InTransactionAsync((c, tx) =>
+                Outbox.EnqueueAsync(c, tx, org.OrgId, "space", entityId, SyncJobs.UpsertArticle));
+
+            var message = await ReceiveForAsync(org.OrgId);
+            var jobId = await app.Db.ReadAsync(c => Dapper.SqlMapper.ExecuteScalarAsync<Guid>(c,
+                "SELECT id FROM sync_queue WHERE org_id = @o AND entity_id = @e AND dispatched_at IS NOT NULL", new { o = org.OrgId, e = entityId }));
+            Assert.Equal(jobId, message.Message!.JobId);
+            await Queue.DeleteAsync(message);
+        }
+        finally
+        {
+            foreach (var h in hosted) await h.StopAsync(CancellationToken.None);
+        }
     }
 
     [Fact]
