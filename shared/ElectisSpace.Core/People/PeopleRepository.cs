@@ -22,11 +22,11 @@ public sealed class PersonRow
 public sealed record AssignedSpaceDto(Guid Id, string ExternalId, string? LabelCode);
 
 /// <summary>The person as the API shows it.</summary>
-public sealed record PersonDto(Guid Id, string? ExternalId, Dictionary<string, string> Data, Guid? AssignedSpaceId,
+public sealed record PersonDto(Guid Id, string? ExternalId, StoredData Data, Guid? AssignedSpaceId,
     AssignedSpaceDto? AssignedSpace, string? VirtualSpaceId, SyncStatus SyncStatus, DateTimeOffset? LastSyncedAt, string? SyncError,
     int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
-    public static PersonDto From(PersonRow r) => new(r.Id, r.ExternalId, EntityData.Parse(r.Data), r.AssignedSpaceId,
+    public static PersonDto From(PersonRow r) => new(r.Id, r.ExternalId, new StoredData(r.Data), r.AssignedSpaceId,
         r.AssignedSpaceId is { } sid ? new AssignedSpaceDto(sid, r.SpaceExternalId ?? "", r.SpaceLabelCode) : null,
         r.VirtualSpaceId, EnumNames.Parse<SyncStatus>(r.SyncStatus), r.LastSyncedAt, r.SyncError, r.Version, r.CreatedAt, r.UpdatedAt);
 }

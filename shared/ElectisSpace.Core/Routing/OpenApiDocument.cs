@@ -405,6 +405,9 @@ public static partial class OpenApiDocument
     {
         // "Any JSON value" comes out as the schema `true`; {} says the same and can carry a description.
         if (node is JsonValue v && v.GetValueKind() == JsonValueKind.True) node = new JsonObject();
+        // Stored data is written raw by its converter; its JSON is a flat object of strings.
+        if (ctx.TypeInfo.Type == typeof(StoredData))
+            return new JsonObject { ["type"] = "object", ["additionalProperties"] = new JsonObject { ["type"] = "string" } };
         if (node is not JsonObject obj) return node;
         if (obj["enum"] is JsonArray enumValues && obj["type"] is null)
             obj.Insert(0, "type", enumValues.Any(v => v is null) ? new JsonArray("string", "null") : "string");

@@ -21,15 +21,15 @@ public sealed class SpaceRow
     public string? SortValue { get; init; }
 }
 
-public sealed record AssignedPersonDto(Guid Id, string? ExternalId, Dictionary<string, string> Data);
+public sealed record AssignedPersonDto(Guid Id, string? ExternalId, StoredData Data);
 
 /// <summary>The space as the API shows it.</summary>
-public sealed record SpaceDto(Guid Id, string ExternalId, string? LabelCode, string? TemplateName, Dictionary<string, string> Data,
+public sealed record SpaceDto(Guid Id, string ExternalId, string? LabelCode, string? TemplateName, StoredData Data,
     AssignedPersonDto? AssignedPerson, SyncStatus SyncStatus, DateTimeOffset? LastSyncedAt, string? SyncError, int Version,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
-    public static SpaceDto From(SpaceRow r) => new(r.Id, r.ExternalId, r.LabelCode, r.TemplateName, EntityData.Parse(r.Data),
-        r.PersonId is { } pid ? new AssignedPersonDto(pid, r.PersonExternalId, EntityData.Parse(r.PersonData)) : null,
+    public static SpaceDto From(SpaceRow r) => new(r.Id, r.ExternalId, r.LabelCode, r.TemplateName, new StoredData(r.Data),
+        r.PersonId is { } pid ? new AssignedPersonDto(pid, r.PersonExternalId, new StoredData(r.PersonData)) : null,
         EnumNames.Parse<SyncStatus>(r.SyncStatus), r.LastSyncedAt, r.SyncError, r.Version, r.CreatedAt, r.UpdatedAt);
 }
 

@@ -7,6 +7,34 @@ namespace ElectisSpace.Tests.People;
 public sealed class PeopleTests(TestApp app) : IClassFixture<TestApp>
 {
     [Fact]
+    public async Task Data_comes_back_exactly_as_given_in_every_answer_that_shows_it()
+    {
+        // Answers write the stored data through as PostgreSQL returns it (StoredData): quotes, backslashes, markup,
+        // line breaks, non-ASCII and numbers kept as text must read back unchanged everywhere.
+        var org = await app.CreateOrgAsync();
+        var c = org.Admin;
+        var given = new Dictionary<string, string>
+        {
+            ["name"] = "Zoë \"Q\" O'Brien \\ <b>&amp;</b>", ["note"] = "line one\nline two\ttabbed", ["emoji"] = "מחלקה 🚀", ["floor"] = "3",
+        };
+        var created = await HttpAssert.Status(await c.PostAsJsonAsync("/api/people", new { data = given }), HttpStatusCode.Created);
+        var id = created.Id();
+        var space = await c.CreateSpaceAsync("DATA-1");
+        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{id}/assign", new { spaceId = space.Id() }), HttpStatusCode.OK);
+
+        static Dictionary<string, string> Fields(System.Text.Json.JsonElement data) =>
+            data.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        Assert.Equal(given, Fields(created.GetProperty("data")));
+        Assert.Equal(given, Fields((await HttpAssert.Status(await c.GetAsync($"/api/people/{id}"), HttpStatusCode.OK)).GetProperty("data")));
+        var page = await HttpAssert.Status(await c.GetAsync("/api/people?search=O'Brien"), HttpStatusCode.OK);
+        Assert.Equal(given, Fields(Assert.Single(page.GetProperty("data").EnumerateArray()).GetProperty("data")));
+        var export = await HttpAssert.Status(await c.GetAsync("/api/people/export"), HttpStatusCode.OK);
+        Assert.Equal(given, Fields(Assert.Single(export.EnumerateArray()).GetProperty("data")));
+        var seat = await HttpAssert.Status(await c.GetAsync($"/api/spaces/{space.Id()}"), HttpStatusCode.OK);
+        Assert.Equal(given, Fields(seat.GetProperty("assignedPerson").GetProperty("data")));
+    }
+
+    [Fact]
     public async Task A_new_person_is_unassigned_with_a_pool_id_and_assign_moves_and_unassign_work()
     {
         var org = await app.CreateOrgAsync();
