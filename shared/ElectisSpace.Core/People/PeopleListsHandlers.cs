@@ -180,13 +180,14 @@ public static class PeopleListsHandlers
                 WHERE p.org_id = @orgId AND p.id = t.id
                 """, new { orgId, ids = changes.Select(x => x.Person.Id).ToArray(), spaceIds = changes.Select(x => x.To).ToArray() }, tx);
 
-            // AIMS: every space whose occupant changed is re-pushed; released people get POOL articles, assigned ones lose theirs.
-            var touchedSpaces = changes.SelectMany(x => new[] { x.Person.AssignedSpaceId, x.To }).OfType<Guid>().Distinct().ToArray();
-            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "space", touchedSpaces);
+            // AIMS: released people get POOL articles, assigned ones lose theirs, then every space whose occupant changed is
+            // re-pushed — last, as a single assign does, so a seated person's last job is never newer than its space's.
             await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "person", changes.Where(x => x.To is null).Select(x => x.Person.Id).ToArray());
             var poolDeletes = changes.Where(x => x.To is not null && x.Person.VirtualSpaceId is not null).ToList();
             await Outbox.EnqueueDeletesAsync(c, tx, orgId, "person", poolDeletes.Select(x => x.Person.Id).ToArray(),
                 poolDeletes.Select(x => x.Person.VirtualSpaceId!).ToArray());
+            var touchedSpaces = changes.SelectMany(x => new[] { x.Person.AssignedSpaceId, x.To }).OfType<Guid>().Distinct().ToArray();
+            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "space", touchedSpaces);
 
             var result = new PeopleListLoadResult(listId, target.Count(t => t.Value is not null), people.Count - target.Count(t => t.Value is not null),
                 changes.Count, skipped);

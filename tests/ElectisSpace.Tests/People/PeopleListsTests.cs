@@ -55,6 +55,24 @@ public sealed class PeopleListsTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task Load_queues_each_seated_persons_space_after_the_persons_own_jobs()
+    {
+        // As a single assign does: the POOL article's delete first, then the space that now shows the person, so the
+        // outbox ends on the final state (AssignmentInvariants). Loading used to queue the spaces first.
+        var org = await app.CreateOrgAsync();
+        var c = org.Admin;
+        var desk = await c.CreateSpaceAsync("LQ-1");
+        var ada = await c.CreatePersonAsync("Ada");
+        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{ada.Id()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.OK);
+        var list = (await HttpAssert.Status(await c.PostAsJsonAsync("/api/people/lists", new { name = "seating" }), HttpStatusCode.Created)).Id();
+        await HttpAssert.Status(await c.DeleteAsync($"/api/people/{ada.Id()}/unassign"), HttpStatusCode.OK);
+
+        await HttpAssert.Status(await c.PostAsync($"/api/people/lists/{list}/load", null), HttpStatusCode.OK);
+
+        await ElectisSpace.Tests.Concurrency.AssignmentInvariants.AssertAsync(app, org.OrgId, [], perPersonAudit: false);
+    }
+
+    [Fact]
     public async Task List_search_is_contains_and_case_insensitive_over_names()
     {
         var org = await app.CreateOrgAsync();
