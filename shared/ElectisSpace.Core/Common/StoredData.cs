@@ -12,9 +12,6 @@ namespace ElectisSpace.Core.Common;
 public sealed class StoredData(string? json)
 {
     public string Json { get; } = string.IsNullOrEmpty(json) ? "{}" : json;
-
-    /// <summary>The fields, for code that needs them (parsed on each call).</summary>
-    public Dictionary<string, string> Fields() => EntityData.Parse(Json);
 }
 
 public sealed class StoredDataConverter : JsonConverter<StoredData>

@@ -19,18 +19,17 @@ public sealed class CommitBatch
     /// <summary>The batch of a transaction run by <see cref="Db.InTransactionAsync{T}"/>; null for any other (then write at once).</summary>
     public static CommitBatch? Of(NpgsqlTransaction? tx) => tx is not null && Open.TryGetValue(tx, out var batch) ? batch : null;
 
+    /// <summary>This transaction's rows of one kind, if any were kept.</summary>
+    public T? Find<T>() where T : class, ICommitRows => _parts.OfType<T>().FirstOrDefault();
+
     /// <summary>This transaction's rows of one kind (one table), created on first use; parts are written in that order.</summary>
     public T Rows<T>() where T : class, ICommitRows, new()
     {
-        foreach (var part in _parts)
-            if (part is T rows) return rows;
+        if (Find<T>() is { } rows) return rows;
         var added = new T();
         _parts.Add(added);
         return added;
     }
-
-    /// <summary>This transaction's rows of one kind, if any were kept.</summary>
-    public T? Find<T>() where T : class, ICommitRows => _parts.OfType<T>().FirstOrDefault();
 
     internal static CommitBatch Begin(NpgsqlTransaction tx)
     {
