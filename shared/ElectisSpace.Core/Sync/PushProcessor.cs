@@ -85,15 +85,48 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
 
     // ---- claim -----------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Open jobs the claim ranks at most, oldest first. Ranking sorts what it reads twice (by AIMS key, by entity), so
+    /// reading every open job made each claim cost the whole backlog: 745 ms and sorts spilled to disk at 170,000 open
+    /// jobs (measured). The oldest jobs decide the heads exactly (every job older than one in the window is in the
+    /// window), so nothing is claimed out of order; when the window yields less than a full claim and more jobs are open
+    /// behind it (its heads are waiting for a retry), the rest is ranked too, so they never wait on the window.
+    /// </summary>
+    public const int ClaimWindow = 10 * ClaimLimit;
+
     private Task<List<PushJob>> ClaimAsync(Guid orgId, CancellationToken ct) => db.InTransactionAsync(async (c, tx) =>
     {
-        var jobs = (await c.QueryAsync<PushJob>("""
+        var jobs = await ClaimHeadsAsync(c, tx, orgId, ClaimLimit, ClaimWindow);
+        if (jobs.Count < ClaimLimit && await c.ExecuteScalarAsync<bool>("""
+                SELECT EXISTS (SELECT 1 FROM sync_queue WHERE org_id = @orgId AND status IN ('pending', 'processing')
+                               ORDER BY seq OFFSET @window LIMIT 1)
+                """, new { orgId, window = ClaimWindow }, tx))
+            jobs = [.. jobs.Concat(await ClaimHeadsAsync(c, tx, orgId, ClaimLimit - jobs.Count, window: null)).OrderBy(j => j.Seq)];
+
+        // Coalesce: later upserts of a claimed entity are covered by this push (it reads the entity after this commit).
+        var upserts = jobs.Where(j => j.Action == SyncJobs.UpsertArticle).ToList();
+        if (upserts.Count > 0)
+            await c.ExecuteAsync("""
+                UPDATE sync_queue q SET status = 'completed', coalesced_into = h.id, processed_at = now(), msg_visible_at = NULL
+                FROM unnest(@ids, @types, @entities, @seqs) AS h(id, entity_type, entity_id, seq)
+                WHERE q.org_id = @orgId AND q.status = 'pending' AND q.action = 'upsert_article'
+                  AND q.entity_type = h.entity_type AND q.entity_id = h.entity_id AND q.seq > h.seq
+                """, new { orgId, ids = upserts.Select(j => j.Id).ToArray(), types = upserts.Select(j => j.EntityType).ToArray(),
+                           entities = upserts.Select(j => j.EntityId).ToArray(), seqs = upserts.Select(j => j.Seq).ToArray() }, tx);
+        return jobs;
+    }, ct);
+
+    /// <summary>Claims up to limit heads among the oldest window open jobs (window null: all of them), in seq order.</summary>
+    private async Task<List<PushJob>> ClaimHeadsAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, int limit, int? window) =>
+        (await c.QueryAsync<PushJob>("""
             WITH heads AS (
                 SELECT id FROM (
                     SELECT id, seq, status, scheduled_at, locked_until,
                            min(seq) OVER (PARTITION BY aims_key) AS key_head,
                            min(seq) OVER (PARTITION BY entity_type, entity_id) AS entity_head
-                    FROM sync_queue WHERE org_id = @orgId AND status IN ('pending', 'processing')) o
+                    FROM (SELECT id, seq, status, scheduled_at, locked_until, aims_key, entity_type, entity_id
+                          FROM sync_queue WHERE org_id = @orgId AND status IN ('pending', 'processing')
+                          ORDER BY seq LIMIT @window) w) o
                 WHERE seq = key_head AND seq = entity_head
                   AND (status = 'pending' AND scheduled_at <= now() OR status = 'processing' AND locked_until < now())
                 ORDER BY seq LIMIT @limit
@@ -109,20 +142,7 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
             FROM locked l WHERE q.id = l.id
             RETURNING q.id, q.org_id, q.entity_type, q.entity_id, q.action, q.payload::text AS payload, q.attempts, q.max_attempts,
                       q.aims_key, q.seq
-            """, new { orgId, limit = ClaimLimit, lease = _o.Lease }, tx)).OrderBy(j => j.Seq).ToList();
-
-        // Coalesce: later upserts of a claimed entity are covered by this push (it reads the entity after this commit).
-        var upserts = jobs.Where(j => j.Action == SyncJobs.UpsertArticle).ToList();
-        if (upserts.Count > 0)
-            await c.ExecuteAsync("""
-                UPDATE sync_queue q SET status = 'completed', coalesced_into = h.id, processed_at = now(), msg_visible_at = NULL
-                FROM unnest(@ids, @types, @entities, @seqs) AS h(id, entity_type, entity_id, seq)
-                WHERE q.org_id = @orgId AND q.status = 'pending' AND q.action = 'upsert_article'
-                  AND q.entity_type = h.entity_type AND q.entity_id = h.entity_id AND q.seq > h.seq
-                """, new { orgId, ids = upserts.Select(j => j.Id).ToArray(), types = upserts.Select(j => j.EntityType).ToArray(),
-                           entities = upserts.Select(j => j.EntityId).ToArray(), seqs = upserts.Select(j => j.Seq).ToArray() }, tx);
-        return jobs;
-    }, ct);
+            """, new { orgId, limit, window, lease = _o.Lease }, tx)).OrderBy(j => j.Seq).ToList();
 
     // ---- execute ---------------------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json;
 using ElectisSpace.AimsEmulator;
 using ElectisSpace.Tests.Infrastructure;
+using Dapper;
+using Npgsql;
 
 namespace ElectisSpace.Tests.Sync;
 
@@ -117,6 +119,33 @@ public abstract class PushScenarios
         await SyncApp.WaitStatusAsync(org.Admin, second.Id(), "synced");
         Assert.Equal("New", app.Article(externalId)!.Data["roomName"]);
         Assert.Equal(1, (await app.JobAsync(org.OrgId, first.Id(), "delete_article")).Attempts);
+    }
+
+    [Fact]
+    public async Task A_change_behind_more_waiting_jobs_than_a_claim_ranks_is_still_pushed_at_once()
+    {
+        var org = await app.CreateSyncedOrgAsync();
+        var waiting = await org.Admin.CreateSpaceAsync(Id("W"));
+        await SyncApp.WaitStatusAsync(org.Admin, waiting.Id(), "synced");
+        // More open jobs than the claim ranks (PushProcessor.ClaimWindow), all of one space whose next attempt is an hour
+        // away: the oldest jobs hold no job that is due. (Written directly: reaching this through AIMS faults would take
+        // that many failed edits.)
+        await using (var conn = new NpgsqlConnection(app.ConnectionString))
+            await conn.ExecuteAsync("""
+                INSERT INTO sync_queue (org_id, entity_type, entity_id, action, payload, scheduled_at)
+                SELECT @orgId, 'space', @spaceId, 'upsert_article', '{}', now() + interval '1 hour'
+                FROM generate_series(1, @count)
+                """, new { orgId = org.OrgId, spaceId = waiting.Id(), count = ElectisSpace.Core.Sync.PushProcessor.ClaimWindow + 1 });
+
+        var externalId = Id("N");
+        var created = await org.Admin.CreateSpaceAsync(externalId);
+        await SyncApp.WaitStatusAsync(org.Admin, created.Id(), "synced");
+        Assert.NotNull(app.Article(externalId));
+        Assert.Equal("pending", (await app.JobAsync(org.OrgId, waiting.Id(), "upsert_article")).Status);
+
+        await using (var conn = new NpgsqlConnection(app.ConnectionString))
+            await conn.ExecuteAsync("DELETE FROM sync_queue WHERE org_id = @orgId AND entity_id = @spaceId AND status = 'pending'",
+                new { orgId = org.OrgId, spaceId = waiting.Id() });
     }
 
     [Fact]
