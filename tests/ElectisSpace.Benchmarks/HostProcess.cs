@@ -46,6 +46,11 @@ public sealed class HostProcess : IDisposable
         psi.Environment["RateLimits__LoginPerMinute"] = "100000";
         psi.Environment["RateLimits__RefreshPerMinute"] = "100000";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        // No AIMS pull (nor alive ping) during the runs: the pull timer reads and reconciles all 10,000 articles every
+        // 5 minutes (2-4 s of both cores), and whichever workload it overlapped lost up to half its rate (measured: a
+        // never-cached page at 100 clients fell from ~960 to 477 req/s for the 4 s slice the pull ran in). The push
+        // worker stays on. The pull has its own benchmark (SyncBenchmark).
+        psi.Environment["Sync__TimersEnabled"] = "false";
         if (poolSize is { } n) psi.Environment["Database__MaxPoolSize"] = n.ToString();
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the host");
         process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.WriteLine("  host: " + e.Data); };
