@@ -62,8 +62,11 @@ public sealed class PushSweeper(Db db, IPushQueue queue, ServerSettings settings
     public async Task<int> SweepAsync(CancellationToken ct = default)
     {
         var o = settings.Sync;
-        var purged = await db.ReadAsync(c => c.ExecuteAsync(
-            "DELETE FROM sync_queue WHERE status IN ('completed', 'failed') AND processed_at < now() - @retention", new { retention = o.Retention }), ct);
+        // Organization by organization, so each one's old rows are one range of sync_queue_done_idx (org_id, processed_at).
+        var purged = await db.ReadAsync(c => c.ExecuteAsync("""
+            DELETE FROM sync_queue q USING organizations g
+            WHERE q.org_id = g.id AND q.status IN ('completed', 'failed') AND q.processed_at < now() - @retention
+            """, new { retention = o.Retention }), ct);
         // The same timer keeps the write counters' shard rows few (one per backend that wrote since; migration 0016).
         await db.ReadAsync(c => c.ExecuteAsync("SELECT fold_counter_shards()"), ct);
         var heads = await db.ReadAsync(c => c.QueryAsync<(Guid OrgId, Guid JobId)>("""

@@ -196,6 +196,13 @@ public abstract class PushScenarios
         var row = await SyncApp.GetAsync(org.Admin, $"/api/spaces/{space.Id()}");
         Assert.Contains("ARTICLE_VALIDATION_FAILED", row.GetProperty("syncError").GetString());
         await SyncApp.WaitStatusAsync(org.Admin, good.Id(), "synced");
+
+        // The status counts the rejected job as failed (not dead) and shows the last push.
+        await app.WaitDrainedAsync(org.OrgId);
+        var status = await SyncApp.GetAsync(org.Admin, "/api/sync/status");
+        Assert.Equal((0, 1, 0), (status.GetProperty("pendingItems").GetInt32(), status.GetProperty("failedItems").GetInt32(),
+            status.GetProperty("deadLetters").GetInt32()));
+        Assert.NotEqual(JsonValueKind.Null, status.GetProperty("lastSync").ValueKind);
     }
 
     [Fact]
@@ -227,6 +234,8 @@ public abstract class PushScenarios
         await SyncApp.WaitStatusAsync(org.Admin, space.Id(), "synced");
         Assert.NotNull(app.Article(externalId));
         Assert.Empty((await SyncApp.GetAsync(org.Admin, "/api/sync/dead-letters")).GetProperty("data").EnumerateArray());
+        var after = await SyncApp.GetAsync(org.Admin, "/api/sync/status");
+        Assert.Equal((0, 0), (after.GetProperty("deadLetters").GetInt32(), after.GetProperty("failedItems").GetInt32()));
     }
 
     [Fact]
