@@ -70,15 +70,10 @@ public static class HealthHandlers
                 var conns = await c.QuerySingleAsync<(long Total, long Active)>("""
                     SELECT count(*), count(*) FILTER (WHERE state = 'active') FROM pg_stat_activity WHERE datname = current_database()
                     """);
-                var q = (await c.QueryAsync<(string Status, long Count)>(
-                    """
-                    SELECT status, count(*) FROM sync_queue WHERE org_id = @OrgId AND status IN ('pending', 'processing', 'failed', 'dead')
-                    GROUP BY status
-                    """, new { ctx.User.OrgId })) // the statuses it shows: partial indexes, not the retained completed jobs
-                    .ToDictionary(r => r.Status, r => r.Count);
-                return (new ConnectionCounts(conns.Total, conns.Active), q);
+                var q = await ElectisSpace.Core.Sync.OutboxCounts.ReadAsync(c, ctx.User.OrgId);
+                return (new ConnectionCounts(conns.Total, conns.Active), new SyncQueueCounts(q.Pending, q.Processing, q.Failed, q.Dead));
             }, ctx.Aborted)
-            : ((ConnectionCounts?)null, new Dictionary<string, long>());
+            : ((ConnectionCounts?)null, new SyncQueueCounts(0, 0, 0, 0));
         var process = Process.GetCurrentProcess();
         var aims = ctx.Service<IAimsAliveProbe>().Last;
         return ApiResults.Ok(new DetailedHealthResponse(
@@ -88,8 +83,7 @@ public static class HealthHandlers
             new MemoryUsage(process.WorkingSet64 / (1024 * 1024), GC.GetTotalMemory(false) / (1024 * 1024), "MB"),
             new DatabaseHealth(database.Status, database.LatencyMs, database.Error, connections),
             aims is null ? null : new AimsHealth(aims.Status, aims.CheckedAt, aims.LatencyMs, aims.Error),
-            new SyncQueueCounts(queue.GetValueOrDefault("pending"), queue.GetValueOrDefault("processing"),
-                queue.GetValueOrDefault("failed"), queue.GetValueOrDefault("dead")),
+            queue,
             database.Status == "ok" ? await ctx.Service<ElectisSpace.Core.Sync.Alive.AimsAliveStore>().GetAsync(ctx.User.OrgId, ctx.Aborted) : null));
     });
 

@@ -107,3 +107,19 @@ public sealed class OutboxRows : ICommitRows
         },
     };
 }
+
+/// <summary>
+/// An organization's outbox as the sync status and the detailed health report it: open, failed and dead jobs and the
+/// newest completed one, each read through a partial index (migration 0018), never the retained completed jobs.
+/// </summary>
+public sealed record OutboxCounts(long Pending, long Processing, long Failed, long Dead, DateTime? LastCompleted)
+{
+    public static Task<OutboxCounts> ReadAsync(NpgsqlConnection c, Guid orgId) => c.QuerySingleAsync<OutboxCounts>("""
+        SELECT o.pending, o.processing, p.failed, p.dead, l.last_completed
+        FROM (SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'processing') AS processing
+              FROM sync_queue WHERE org_id = @orgId AND status IN ('pending', 'processing')) o,
+             (SELECT count(*) FILTER (WHERE status = 'failed') AS failed, count(*) FILTER (WHERE status = 'dead') AS dead
+              FROM sync_queue WHERE org_id = @orgId AND status IN ('failed', 'dead')) p,
+             (SELECT max(processed_at) AS last_completed FROM sync_queue WHERE org_id = @orgId AND status = 'completed') l
+        """, new { orgId });
+}
