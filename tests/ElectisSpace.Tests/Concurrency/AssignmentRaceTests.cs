@@ -156,7 +156,7 @@ public sealed class AssignmentRaceTests(TestApp app, ITestOutputHelper output) :
         {
             ids[i] = (await c.CreatePersonAsync($"{name} {i}")).Id();
             if (seatOn is not null)
-                await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{ids[i]}/assign", new { spaceId = seatOn[i] }), HttpStatusCode.OK);
+                await c.AssignAsync(ids[i], seatOn[i]);
         }
         return ids;
     }

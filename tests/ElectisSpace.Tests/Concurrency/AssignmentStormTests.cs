@@ -87,7 +87,7 @@ public sealed class AssignmentStormTests(TestApp app, ITestOutputHelper output) 
     private static async Task SeatAsync(HttpClient c, Guid[] people, Func<int, Guid> space)
     {
         for (var i = 0; i < 12; i++)
-            await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{people[i]}/assign", new { spaceId = space(i) }), HttpStatusCode.OK);
+            await c.AssignAsync(people[i], space(i));
     }
 
     private static StringContent Csv(string text)

@@ -100,7 +100,7 @@ public sealed class CsvImportTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal("R&D", people[0].GetProperty("data").GetProperty("department").GetString());
         Assert.All(people, p => Assert.StartsWith("POOL-", p.Str("virtualSpaceId")));
         Assert.Equal(3, people.Select(p => p.Str("virtualSpaceId")).Distinct().Count());
-        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{people[0].Id()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.OK);
+        await c.AssignAsync(people[0].Id(), desk.Id());
 
         // Multipart with options: E1 updated (keeps its desk), E4 new, E2 and E3 removed.
         using var form = new MultipartFormDataContent();

@@ -18,6 +18,10 @@ public static class DomainApi
     public static async Task<JsonElement> CreateRoomAsync(this HttpClient c, string externalId, string? labelCode = null) =>
         await HttpAssert.Status(await c.PostAsJsonAsync("/api/conference", new { externalId, roomName = "Room " + externalId, labelCode }), HttpStatusCode.Created);
 
+    /// <summary>Seats the person on the space (POST /api/people/{id}/assign, 200).</summary>
+    public static async Task<JsonElement> AssignAsync(this HttpClient c, Guid personId, Guid spaceId) =>
+        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{personId}/assign", new { spaceId }), HttpStatusCode.OK);
+
     public static Guid Id(this JsonElement e) => e.GetProperty("id").GetGuid();
     public static string? Str(this JsonElement e, string name) => e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.GetProperty(name).GetString();
 

@@ -33,7 +33,7 @@ public sealed class ListCacheTests(TestApp app) : IClassFixture<TestApp>
         using var c = org.Admin;
         var ada = await c.CreatePersonAsync("Ada");
         var desk = await c.CreateSpaceAsync("D1");
-        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{ada.Id()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.OK);
+        await c.AssignAsync(ada.Id(), desk.Id());
         return (org, ada, desk);
     }
 

@@ -14,7 +14,7 @@ public sealed class PeopleListsTests(TestApp app) : IClassFixture<TestApp>
         var d = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => c.CreateSpaceAsync($"D{i}")));
         var p = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => c.CreatePersonAsync($"Person {i}")));
         async Task Seat(int person, int desk) =>
-            await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{p[person].Id()}/assign", new { spaceId = d[desk].Id() }), HttpStatusCode.OK);
+            await c.AssignAsync(p[person].Id(), d[desk].Id());
         await Seat(0, 0); await Seat(1, 1); await Seat(2, 2);
 
         var monday = await HttpAssert.Status(await c.PostAsJsonAsync("/api/people/lists",
@@ -63,7 +63,7 @@ public sealed class PeopleListsTests(TestApp app) : IClassFixture<TestApp>
         var c = org.Admin;
         var desk = await c.CreateSpaceAsync("LQ-1");
         var ada = await c.CreatePersonAsync("Ada");
-        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{ada.Id()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.OK);
+        await c.AssignAsync(ada.Id(), desk.Id());
         var list = (await HttpAssert.Status(await c.PostAsJsonAsync("/api/people/lists", new { name = "seating" }), HttpStatusCode.Created)).Id();
         await HttpAssert.Status(await c.DeleteAsync($"/api/people/{ada.Id()}/unassign"), HttpStatusCode.OK);
 

@@ -20,7 +20,7 @@ public sealed class PeopleTests(TestApp app) : IClassFixture<TestApp>
         var created = await HttpAssert.Status(await c.PostAsJsonAsync("/api/people", new { data = given }), HttpStatusCode.Created);
         var id = created.Id();
         var space = await c.CreateSpaceAsync("DATA-1");
-        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{id}/assign", new { spaceId = space.Id() }), HttpStatusCode.OK);
+        await c.AssignAsync(id, space.Id());
 
         static Dictionary<string, string> Fields(System.Text.Json.JsonElement data) =>
             data.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
@@ -46,12 +46,12 @@ public sealed class PeopleTests(TestApp app) : IClassFixture<TestApp>
         Assert.Matches(@"^POOL-\d{4,}$", pool);
         Assert.Null(ada.Str("assignedSpaceId"));
 
-        var seated = await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{ada.Id()}/assign", new { spaceId = d1.Id() }), HttpStatusCode.OK);
+        var seated = await c.AssignAsync(ada.Id(), d1.Id());
         Assert.Equal(d1.Id(), seated.GetProperty("assignedSpaceId").GetGuid());
         Assert.Equal("D1", seated.GetProperty("assignedSpace").GetProperty("externalId").GetString());
         Assert.Null(seated.Str("virtualSpaceId"));
 
-        var moved = await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{ada.Id()}/assign", new { spaceId = d2.Id() }), HttpStatusCode.OK);
+        var moved = await c.AssignAsync(ada.Id(), d2.Id());
         Assert.Equal(d2.Id(), moved.GetProperty("assignedSpaceId").GetGuid());
         var oldSpace = await HttpAssert.Status(await c.GetAsync($"/api/spaces/{d1.Id()}"), HttpStatusCode.OK);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, oldSpace.GetProperty("assignedPerson").ValueKind);
@@ -80,7 +80,7 @@ public sealed class PeopleTests(TestApp app) : IClassFixture<TestApp>
         var desk = await c.CreateSpaceAsync("D1");
         var a = await c.CreatePersonAsync("A");
         var b = await c.CreatePersonAsync("B");
-        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{a.Id()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.OK);
+        await c.AssignAsync(a.Id(), desk.Id());
         await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{b.Id()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.Conflict, "CONFLICT");
         await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{b.Id()}/assign", new { spaceId = Guid.NewGuid() }), HttpStatusCode.NotFound, "NOT_FOUND");
         await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{Guid.NewGuid()}/assign", new { spaceId = desk.Id() }), HttpStatusCode.NotFound, "NOT_FOUND");

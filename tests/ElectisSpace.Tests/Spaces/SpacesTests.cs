@@ -114,7 +114,7 @@ public sealed class SpacesTests(TestApp app) : IClassFixture<TestApp>
         var c = org.Admin;
         var space = await c.CreateSpaceAsync("D-1");
         var person = await c.CreatePersonAsync("Ada");
-        await HttpAssert.Status(await c.PostAsJsonAsync($"/api/people/{person.Id()}/assign", new { spaceId = space.Id() }), HttpStatusCode.OK);
+        await c.AssignAsync(person.Id(), space.Id());
         var seated = await HttpAssert.Status(await c.GetAsync($"/api/spaces/{space.Id()}"), HttpStatusCode.OK);
         Assert.Equal(person.Id(), seated.GetProperty("assignedPerson").Id());
 

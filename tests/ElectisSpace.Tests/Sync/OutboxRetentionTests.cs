@@ -16,9 +16,8 @@ public sealed class OutboxRetentionTests : IAsyncLifetime
     public async Task The_sweeper_purges_old_finished_jobs_of_every_organization_and_keeps_open_dead_and_recent_ones()
     {
         var orgs = new[] { await _app.CreateOrgAsync(), await _app.CreateOrgAsync() };
-        await using (var conn = new NpgsqlConnection(_app.ConnectionString))
-            foreach (var org in orgs)
-                await conn.ExecuteAsync("""
+        foreach (var org in orgs)
+            await _app.ExecAsync("""
                     INSERT INTO sync_queue (org_id, entity_type, entity_id, action, payload, status, processed_at, scheduled_at)
                     SELECT @orgId, 'space', gen_random_uuid(), 'upsert_article', jsonb_build_object('case', c.name), c.status,
                            now() - c.age, now() + interval '1 hour' -- the open one waits for a retry: the worker leaves it be

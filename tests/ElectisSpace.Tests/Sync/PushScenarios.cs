@@ -5,8 +5,6 @@ using System.Text;
 using System.Text.Json;
 using ElectisSpace.AimsEmulator;
 using ElectisSpace.Tests.Infrastructure;
-using Dapper;
-using Npgsql;
 
 namespace ElectisSpace.Tests.Sync;
 
@@ -130,8 +128,7 @@ public abstract class PushScenarios
         // More open jobs than the claim ranks (PushProcessor.ClaimWindow), all of one space whose next attempt is an hour
         // away: the oldest jobs hold no job that is due. (Written directly: reaching this through AIMS faults would take
         // that many failed edits.)
-        await using (var conn = new NpgsqlConnection(app.ConnectionString))
-            await conn.ExecuteAsync("""
+        await app.ExecAsync("""
                 INSERT INTO sync_queue (org_id, entity_type, entity_id, action, payload, scheduled_at)
                 SELECT @orgId, 'space', @spaceId, 'upsert_article', '{}', now() + interval '1 hour'
                 FROM generate_series(1, @count)
@@ -143,9 +140,8 @@ public abstract class PushScenarios
         Assert.NotNull(app.Article(externalId));
         Assert.Equal("pending", (await app.JobAsync(org.OrgId, waiting.Id(), "upsert_article")).Status);
 
-        await using (var conn = new NpgsqlConnection(app.ConnectionString))
-            await conn.ExecuteAsync("DELETE FROM sync_queue WHERE org_id = @orgId AND entity_id = @spaceId AND status = 'pending'",
-                new { orgId = org.OrgId, spaceId = waiting.Id() });
+        await app.ExecAsync("DELETE FROM sync_queue WHERE org_id = @orgId AND entity_id = @spaceId AND status = 'pending'",
+            new { orgId = org.OrgId, spaceId = waiting.Id() });
     }
 
     [Fact]
@@ -203,6 +199,9 @@ public abstract class PushScenarios
         Assert.Equal((0, 1, 0), (status.GetProperty("pendingItems").GetInt32(), status.GetProperty("failedItems").GetInt32(),
             status.GetProperty("deadLetters").GetInt32()));
         Assert.NotEqual(JsonValueKind.Null, status.GetProperty("lastSync").ValueKind);
+        var queue = (await SyncApp.GetAsync(org.Admin, "/api/health/detailed")).GetProperty("syncQueue");
+        Assert.Equal((0, 0, 1, 0), (queue.GetProperty("pending").GetInt32(), queue.GetProperty("processing").GetInt32(),
+            queue.GetProperty("failed").GetInt32(), queue.GetProperty("dead").GetInt32()));
     }
 
     [Fact]
