@@ -38,6 +38,17 @@ public static class LoadBench
     }
 
     /// <summary>A workload: Send for the .NET driver; Wrk, when given and wrk is installed, for wrk (the lighter generator).</summary>
+    public const string NewSearchTerm = "people search, a new term each request";
+
+    /// <summary>The k-th of 40,000 search terms: a person's name, email or a tail of the name, each matching one to a few people.</summary>
+    private static string SearchTerm(int k) => (k / 10_000) switch
+    {
+        0 => $"Person {k % 10_000 + 1}",
+        1 => $"person{k % 10_000 + 1}@",
+        2 => $"erson {k % 10_000 + 1}",
+        _ => $"rson {k % 10_000 + 1}",
+    };
+
     private sealed record Workload(string Name, Func<HttpClient, int, Task<HttpResponseMessage>> Send, int[]? Clients = null, int? Budget = null,
         bool Warm = true, WrkSpec? Wrk = null);
 
@@ -111,6 +122,23 @@ public static class LoadBench
             Uncached("people page of 50", "/api/people?limit=50"),
             Get("people search=Person 1", "/api/people?limit=50&search=Person%201"),
             Uncached("people search=Person 1", "/api/people?limit=50&search=Person%201"),
+            // Neither the answer nor the search's total kept (a total is kept per filters, so "never cached" above counts
+            // once): a new term every request, from 40,000 that each select one to a few people, walked from a random start.
+            new(NewSearchTerm, (c, _) => c.GetAsync($"/api/people?limit=50&search={Uri.EscapeDataString(SearchTerm(Random.Shared.Next(40_000)))}"),
+                Wrk: new WrkSpec("/", """
+                    local k = nil
+                    local forms = { "Person%20", "person", "erson%20", "rson%20" }
+                    local tails = { "", "%40", "", "" }
+                    request = function()
+                      if k == nil then -- tid is set after the script loads: seed on the first request
+                        math.randomseed(os.time() * 10 + tid)
+                        k = math.random(0, 19999) * 2 + tid
+                      end
+                      k = (k + 2) % 40000
+                      local f = math.floor(k / 10000) + 1
+                      return wrk.format("GET", "/api/people?limit=50&search=" .. forms[f] .. (k % 10000 + 1) .. tails[f])
+                    end
+                    """)),
             Get("spaces search=Desk 1", "/api/spaces?limit=50&search=Desk%201"),
             Get("rooms search=Room 1", "/api/conference?limit=50&search=Room%201"),
             Get("users search=bench", "/api/users?limit=50&search=bench"),

@@ -136,13 +136,13 @@ public sealed record KeysetList(string Columns, string Table, string PageJoin, s
             ? $"SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE org_id = @orgId AND table_name = '{Table.Split(' ')[0]}'"
             : $"SELECT count(*) FROM {Table} {where}", where.Parameters);
 
-    /// <summary>One page and the exact total (of the filters, not the cursor's range), in one round trip.</summary>
+    /// <summary>One page and the exact total (of the filters, not the cursor's range), in one round trip, or the kept total.</summary>
     public async Task<(IReadOnlyList<T> Rows, long Total)> PageAsync<T>(NpgsqlConnection c, Func<SqlWhere> where, ListSort sort,
-        PageRequest page, ListCursor? cursor)
+        PageRequest page, ListCursor? cursor, KeptTotals? totals = null)
     {
         var (sql, args) = PageQuery(where(), sort, page, cursor);
         // The count reads the filters' parameters only, which the page's (cursor and offset added) include.
         var (countSql, _) = CountQuery(where());
-        return await ListPage.ReadAsync<T>(c, sql, countSql, args);
+        return await ListPage.ReadAsync<T>(c, sql, countSql, args, totals);
     }
 }

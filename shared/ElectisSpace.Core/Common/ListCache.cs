@@ -12,20 +12,29 @@ namespace ElectisSpace.Core.Common;
 /// The request has passed authentication, its permission and the validation of its query before it gets here, and the
 /// key is the organization with the exact path and query: nothing in these answers depends on who in the organization asks.
 /// A single person, space or room (GET …/{id}) shows the same tables its list does, so it is kept the same way, with its ETag.
+/// The exact totals of filtered lists are kept the same way (<see cref="KeptTotals"/>), for the pages an answer does not cover.
 /// </summary>
 public sealed class ListCache
 {
     /// <summary>Bytes of answers kept at most (least recently used go first).</summary>
     public const long MaxBytes = 64L * 1024 * 1024;
 
+    /// <summary>Filtered lists' totals kept at most (least recently used go first).</summary>
+    public const int MaxTotals = 100_000;
+
     private readonly MemoryCache _answers = new(new MemoryCacheOptions { SizeLimit = MaxBytes });
+    private readonly MemoryCache _totals = new(new MemoryCacheOptions { SizeLimit = MaxTotals });
 
     private sealed record Answer(long Version, byte[] Json, int? ETag = null);
 
-    /// <summary>The page <paramref name="read"/> builds on this connection, or the same answer kept from an earlier identical request.</summary>
-    public async Task<IResult> PageAsync<T>(RequestContext ctx, Func<NpgsqlConnection, Task<PagedResponse<T>>> read)
+    /// <summary>
+    /// The page <paramref name="read"/> builds on this connection, or the same answer kept from an earlier identical request.
+    /// read passes the <see cref="KeptTotals"/> it is given to <see cref="ListPage.ReadAsync"/>.
+    /// </summary>
+    public async Task<IResult> PageAsync<T>(RequestContext ctx, Func<NpgsqlConnection, KeptTotals, Task<PagedResponse<T>>> read)
     {
-        var (json, _) = await AnswerAsync(ctx, async c => (await read(c), (int?)null));
+        var totals = new KeptTotals(_totals, ctx.User.OrgId, ctx.User.ListVersion);
+        var (json, _) = await AnswerAsync(ctx, async c => (await read(c, totals), (int?)null));
         return JsonBytes(json);
     }
 
@@ -61,4 +70,57 @@ public sealed class ListCache
     }
 
     private static IResult JsonBytes(byte[] body) => Results.Bytes(body, "application/json; charset=utf-8");
+}
+
+/// <summary>
+/// The exact totals of an organization's filtered lists, kept under the change counter read with the sign-in check (like
+/// <see cref="ListCache"/>'s answers): a search's or filter's count reads every match (search "Person 1" on 10,000 people:
+/// 1,112 matches among ~4,500 trigram candidates, most of a page's cost), and every page of the same filters — page 2, 3,
+/// …, another page size, the next cursor, another client — has the same total until something changes. So it is counted
+/// once per change instead of once per page. Unfiltered totals are already one read of the kept row counts.
+/// </summary>
+public sealed class KeptTotals(MemoryCache? totals, Guid orgId, long version)
+{
+    private sealed record Total(long Version, long Count);
+
+    /// <summary>No totals kept: every page counts (lists that are not served through ListCache).</summary>
+    public static readonly KeptTotals None = new(null, Guid.Empty, 0);
+
+    public bool TryFind(string countSql, DynamicParameters args, out long count)
+    {
+        count = 0;
+        if (totals is null || !totals.TryGetValue(Key(countSql, args), out Total? kept) || kept!.Version != version) return false;
+        count = kept.Count;
+        return true;
+    }
+
+    public void Keep(string countSql, DynamicParameters args, long count)
+    {
+        totals?.Set(Key(countSql, args), new Total(version, count),
+            new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+    }
+
+    /// <summary>
+    /// The organization, the count's SQL and the values of the parameters it names. The page's own parameters (offset,
+    /// cursor) share the parameter bag but are not in the count, so every page of the same filters finds the same total.
+    /// </summary>
+    private string Key(string countSql, DynamicParameters args)
+    {
+        var lookup = (SqlMapper.IParameterLookup)args;
+        var key = new System.Text.StringBuilder().Append(orgId).Append('\u001f').Append(countSql);
+        foreach (var name in args.ParameterNames.Where(n => NamesParameter(countSql, n)).Order(StringComparer.Ordinal))
+            key.Append('\u001f').Append(name).Append('=').Append(Convert.ToString(lookup[name], System.Globalization.CultureInfo.InvariantCulture));
+        return key.ToString();
+    }
+
+    /// <summary>Whether the SQL uses @name (not merely a longer name that starts with it). The SQL is code constants.</summary>
+    private static bool NamesParameter(string sql, string name)
+    {
+        for (var at = sql.IndexOf("@" + name, StringComparison.Ordinal); at >= 0; at = sql.IndexOf("@" + name, at + 1, StringComparison.Ordinal))
+        {
+            var end = at + 1 + name.Length;
+            if (end == sql.Length || !(char.IsLetterOrDigit(sql[end]) || sql[end] == '_')) return true;
+        }
+        return false;
+    }
 }

@@ -35,14 +35,23 @@ public sealed record PageRequest(int Page, int Limit)
     }
 }
 
-/// <summary>A list page and its exact total, read in one round trip (the two statements go to PostgreSQL as one batch).</summary>
+/// <summary>
+/// A list page and its exact total, read in one round trip (the two statements go to PostgreSQL as one batch), or the
+/// page alone when the total of the same filters is kept for the organization's current change counter (<see cref="KeptTotals"/>).
+/// </summary>
 public static class ListPage
 {
-    public static async Task<(List<T> Rows, long Total)> ReadAsync<T>(NpgsqlConnection c, string pageSql, string countSql, object args)
+    public static async Task<(List<T> Rows, long Total)> ReadAsync<T>(NpgsqlConnection c, string pageSql, string countSql,
+        DynamicParameters args, KeptTotals? totals = null)
     {
+        totals ??= KeptTotals.None;
+        if (totals.TryFind(countSql, args, out var kept))
+            return ((await c.QueryAsync<T>(pageSql, args)).AsList(), kept);
         await using var results = await c.QueryMultipleAsync(pageSql + ";\n" + countSql, args);
         var rows = (await results.ReadAsync<T>()).AsList();
-        return (rows, await results.ReadSingleAsync<long>());
+        var total = await results.ReadSingleAsync<long>();
+        totals.Keep(countSql, args, total);
+        return (rows, total);
     }
 }
 

@@ -68,13 +68,13 @@ public static partial class ConferenceHandlers
         var hasMeeting = Query.Bool(req, "hasMeeting");
         var hasLabel = Query.Bool(req, "hasLabel");
         var sort = Query.SortSql(req, SortColumns, "externalId");
-        return await ctx.Service<ListCache>().PageAsync(ctx, async c =>
+        return await ctx.Service<ListCache>().PageAsync(ctx, async (c, totals) =>
         {
             var where = new SqlWhere("org_id = @orgId", ctx.User.OrgId).And("has_meeting = @hasMeeting", "hasMeeting", hasMeeting);
             if (hasLabel is { } labelled) where.And(labelled ? "label_code IS NOT NULL" : "label_code IS NULL");
             where.AddSearch(search, "search_text", "external_id ILIKE @pattern OR room_name ILIKE @pattern OR meeting_name ILIKE @pattern");
             var (rows, total) = await ListPage.ReadAsync<ConferenceRoomRow>(c, $"{Select} {where} ORDER BY {sort}, id {page.LimitSql(where.Parameters)}",
-                $"SELECT count(*) FROM conference_rooms {where}", where.Parameters);
+                $"SELECT count(*) FROM conference_rooms {where}", where.Parameters, totals);
             return ApiResults.PageBody(rows.Select(ConferenceRoomDto.From).ToList(), page, total);
         });
     });

@@ -20,9 +20,9 @@ public static class PeopleHandlers
     {
         var filter = ReadFilter(req);
         var (page, cursor) = ListCursor.Read(req, filter.Sort, defaultLimit: 50, maxLimit: 100);
-        return await ctx.Service<ListCache>().PageAsync(ctx, async c =>
+        return await ctx.Service<ListCache>().PageAsync(ctx, async (c, totals) =>
         {
-            var (rows, total) = await PeopleRepository.ListAsync(c, ctx.User.OrgId, filter, page, cursor);
+            var (rows, total) = await PeopleRepository.ListAsync(c, ctx.User.OrgId, filter, page, cursor, totals);
             var next = rows.Count == 0 ? null : ListCursor.Next(page, total, rows.Count, filter.Sort, rows[^1].SortValue, rows[^1].Id);
             return ApiResults.PageBody(rows.Select(PersonDto.From).ToList(), page, total, next);
         });

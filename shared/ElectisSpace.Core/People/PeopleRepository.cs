@@ -88,7 +88,8 @@ public static class PeopleRepository
 
     /// <summary>One page (by page= or after a cursor) and the exact total; see KeysetList.</summary>
     public static Task<(IReadOnlyList<PersonRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, PeopleFilter f,
-        PageRequest page, ListCursor? cursor = null) => List.PageAsync<PersonRow>(c, () => Where(orgId, f), f.Sort, page, cursor);
+        PageRequest page, ListCursor? cursor = null, KeptTotals? totals = null) =>
+        List.PageAsync<PersonRow>(c, () => Where(orgId, f), f.Sort, page, cursor, totals);
 
     public static (string Sql, DynamicParameters Args) ListQuery(Guid orgId, PeopleFilter f, PageRequest page, ListCursor? cursor) =>
         List.PageQuery(Where(orgId, f), f.Sort, page, cursor);

@@ -27,9 +27,9 @@ public static class SpacesHandlers
         var filter = new SpaceFilter(Query.String(req, "search"), Query.Bool(req, "hasLabel"),
             status is { } st ? EnumNames.Name(st) : null, ListSort.From(req, SpacesRepository.SortColumns, "externalId"));
         var (page, cursor) = ListCursor.Read(req, filter.Sort, defaultLimit: 50, maxLimit: 100);
-        return await ctx.Service<ListCache>().PageAsync(ctx, async c =>
+        return await ctx.Service<ListCache>().PageAsync(ctx, async (c, totals) =>
         {
-            var (rows, total) = await SpacesRepository.ListAsync(c, ctx.User.OrgId, filter, page, cursor);
+            var (rows, total) = await SpacesRepository.ListAsync(c, ctx.User.OrgId, filter, page, cursor, totals);
             var next = rows.Count == 0 ? null : ListCursor.Next(page, total, rows.Count, filter.Sort, rows[^1].SortValue, rows[^1].Id);
             return ApiResults.PageBody(rows.Select(SpaceDto.From).ToList(), page, total, next);
         });

@@ -74,7 +74,8 @@ public static class SpacesRepository
 
     /// <summary>One page (by page= or after a cursor) and the exact total; see KeysetList.</summary>
     public static Task<(IReadOnlyList<SpaceRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId, SpaceFilter f,
-        PageRequest page, ListCursor? cursor = null) => List.PageAsync<SpaceRow>(c, () => Where(orgId, f), f.Sort, page, cursor);
+        PageRequest page, ListCursor? cursor = null, KeptTotals? totals = null) =>
+        List.PageAsync<SpaceRow>(c, () => Where(orgId, f), f.Sort, page, cursor, totals);
 
     public static (string Sql, DynamicParameters Args) ListQuery(Guid orgId, SpaceFilter f, PageRequest page, ListCursor? cursor) =>
         List.PageQuery(Where(orgId, f), f.Sort, page, cursor);

@@ -40,9 +40,9 @@ public static class UsersHandlers
         var role = Query.Enum<Role>(req, "role");
         var search = Query.String(req, "search");
         var isActive = Query.Bool(req, "isActive");
-        return await ctx.Service<ListCache>().PageAsync(ctx, async c =>
+        return await ctx.Service<ListCache>().PageAsync(ctx, async (c, totals) =>
         {
-            var (rows, total) = await UsersRepository.ListAsync(c, ctx.User.OrgId, role is { } r ? EnumNames.Name(r) : null, search, isActive, page);
+            var (rows, total) = await UsersRepository.ListAsync(c, ctx.User.OrgId, role is { } r ? EnumNames.Name(r) : null, search, isActive, page, totals);
             return ApiResults.PageBody(rows.Select(UserDto.From).ToList(), page, total);
         });
     });

@@ -59,7 +59,7 @@ public static class UsersRepository
               """, new { email, orgCode });
 
     public static async Task<(IReadOnlyList<UserRow> Rows, long Total)> ListAsync(NpgsqlConnection c, Guid orgId,
-        string? role, string? search, bool? isActive, PageRequest page)
+        string? role, string? search, bool? isActive, PageRequest page, KeptTotals? totals = null)
     {
         var where = new SqlWhere("org_id = @orgId", orgId).And("role = @role", "role", role).And("is_active = @isActive", "isActive", isActive)
             .AddSearch(search, "search_text", """
@@ -67,7 +67,7 @@ public static class UsersRepository
                 OR (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) ILIKE @pattern
                 """);
         return await ListPage.ReadAsync<UserRow>(c, $"SELECT {Columns} FROM users {where} ORDER BY created_at, id {page.LimitSql(where.Parameters)}",
-            $"SELECT count(*) FROM users {where}", where.Parameters);
+            $"SELECT count(*) FROM users {where}", where.Parameters, totals);
     }
 
     /// <summary>Locks the organization's active admins, so two concurrent demotions can't leave none.</summary>

@@ -179,4 +179,45 @@ public sealed class ListCacheTests(TestApp app) : IClassFixture<TestApp>
         await c.CreatePersonAsync("Ada Byron");
         Assert.Equal(["Ada Lovelace", "Ada Byron"], Data(await ListAsync(c, url)).Select(Name).ToList());
     }
+
+    [Fact]
+    public async Task A_filtered_total_is_counted_once_per_change_for_every_page_of_the_same_filters()
+    {
+        // Answers are kept per whole query; a filtered list's total per organization and filters, so page 2, the next
+        // cursor and another page size reuse page 1's count. Shown as above, by taking the counter's signal away: a rename
+        // made with the update trigger off adds a match, pages of the same search still report the kept total (their rows
+        // are read afresh), other filters count afresh, and the next counted change recounts.
+        var org = await app.CreateOrgAsync();
+        using var c = org.Admin;
+        foreach (var name in new[] { "Kepler A", "Kepler B", "Kepler C" }) await c.CreatePersonAsync(name);
+        var tycho = await c.CreatePersonAsync("Tycho");
+        static long Total(JsonElement page) => page.GetProperty("pagination").GetProperty("total").GetInt64();
+
+        var first = await ListAsync(c, "/api/people?search=kepler&limit=1");
+        Assert.Equal(3, Total(first));
+        await app.ExecAsync("""
+            ALTER TABLE people DISABLE TRIGGER people_list_version_update;
+            UPDATE people SET data = '{"name": "Kepler T"}' WHERE id = @id;
+            ALTER TABLE people ENABLE TRIGGER people_list_version_update;
+            """, new { id = tycho.Id() });
+
+        var second = await ListAsync(c, "/api/people?search=kepler&limit=1&page=2");
+        Assert.Equal("Kepler B", Name(Data(second).Single()));
+        Assert.Equal(3, Total(second));
+        var cursor = first.GetProperty("pagination").GetProperty("nextCursor").GetString();
+        Assert.Equal(3, Total(await ListAsync(c, $"/api/people?search=kepler&limit=1&cursor={cursor}")));
+        Assert.Equal(3, Total(await ListAsync(c, "/api/people?search=kepler&limit=2&page=2")));
+        Assert.Equal(4, Total(await ListAsync(c, "/api/people?search=kepl&limit=1")));
+
+        await c.CreatePersonAsync("Kepler E");
+        var afterChange = await ListAsync(c, "/api/people?search=kepler&limit=1&page=3");
+        Assert.Equal("Kepler C", Name(Data(afterChange).Single()));
+        Assert.Equal(5, Total(afterChange));
+
+        // Another organization's same search has its own total.
+        var other = await app.CreateOrgAsync();
+        using var c2 = other.Admin;
+        await c2.CreatePersonAsync("Kepler Z");
+        Assert.Equal(1, Total(await ListAsync(c2, "/api/people?search=kepler&limit=1")));
+    }
 }
