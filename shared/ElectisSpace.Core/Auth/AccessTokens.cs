@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using ElectisSpace.Core.Configuration;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -70,8 +71,28 @@ public sealed class AccessTokens
         });
     }
 
+    /// <summary>Valid tokens kept at most (least recently used go first): ~1.5 KB each.</summary>
+    public const int MaxKept = 10_000;
+
+    /// <summary>
+    /// Tokens that passed every check but the lifetime's, with what they say and when they are valid. A client sends the
+    /// same token with every request for its 15 minutes, and validating it (parse, HMAC, claims identity) was redone each
+    /// time; the token's text decides the outcome of those checks under one signing key (a new key means a new process),
+    /// so a token is validated once and only its lifetime is checked again on each use. Invalid tokens are never kept.
+    /// Whether the user and the session still hold is not a property of the token: RequestAuthenticator asks the database every time.
+    /// </summary>
+    private readonly MemoryCache _kept = new(new MemoryCacheOptions { SizeLimit = MaxKept });
+
+    private sealed record Kept(CurrentUser User, DateTime NotBefore, DateTime Expires);
+
     public async Task<TokenCheck> ValidateAsync(string token)
     {
+        if (_kept.TryGetValue(token, out Kept? kept))
+        {
+            var now = _clock.GetUtcNow().UtcDateTime;
+            if (kept!.Expires < now - _validation.ClockSkew) return new TokenCheck.Expired();
+            return kept.NotBefore > now + _validation.ClockSkew ? new TokenCheck.Invalid() : new TokenCheck.Valid(kept.User);
+        }
         var result = await _handler.ValidateTokenAsync(token, _validation);
         if (!result.IsValid)
             return result.Exception is SecurityTokenExpiredException ? new TokenCheck.Expired() : new TokenCheck.Invalid();
@@ -81,7 +102,15 @@ public sealed class AccessTokens
             || !EnumNames.TryParse<Role>(c.FindFirst("role")?.Value ?? "", out var role)
             || !Guid.TryParse(c.FindFirst(SessionClaim)?.Value, out var sid))
             return new TokenCheck.Invalid();
-        return new TokenCheck.Valid(new CurrentUser(sub, org, role, c.FindFirst(JwtRegisteredClaimNames.Email)?.Value ?? "") { SessionId = sid });
+        var user = new CurrentUser(sub, org, role, c.FindFirst(JwtRegisteredClaimNames.Email)?.Value ?? "") { SessionId = sid };
+        var jwt = (JsonWebToken)result.SecurityToken;
+        _kept.Set(token, new Kept(user, jwt.ValidFrom, jwt.ValidTo), new MemoryCacheEntryOptions
+        {
+            Size = 1,
+            // Gone from memory after its lifetime (on the system clock; validity itself is checked on the injected one).
+            AbsoluteExpiration = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) + _validation.ClockSkew,
+        });
+        return new TokenCheck.Valid(user);
     }
 
     // Lifetime is checked against the injected clock (not DateTime.UtcNow) so tests can move time.

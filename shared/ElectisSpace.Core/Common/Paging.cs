@@ -141,16 +141,29 @@ public static class Query
 /// <summary>API spelling of enums (kebab-case lower), shared by JSON, query strings and the database.</summary>
 public static class EnumNames
 {
-    public static string Name<T>(T value) where T : struct, System.Enum =>
-        JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+    /// <summary>
+    /// Each enum's values and spellings, worked out once: rows are parsed per list row (a page of 50 people parsed 50
+    /// sync statuses, each converting every value's name again; seen in a profile of never-cached pages).
+    /// </summary>
+    private static class Of<T> where T : struct, System.Enum
+    {
+        public static readonly (T Value, string Name)[] Values =
+            [.. System.Enum.GetValues<T>().Select(v => (v, JsonNamingPolicy.KebabCaseLower.ConvertName(v.ToString())))];
+    }
 
-    public static IEnumerable<string> All<T>() where T : struct, System.Enum =>
-        System.Enum.GetValues<T>().Select(Name);
+    public static string Name<T>(T value) where T : struct, System.Enum
+    {
+        foreach (var (v, name) in Of<T>.Values)
+            if (EqualityComparer<T>.Default.Equals(v, value)) return name;
+        return JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString()); // a value outside the enum's names
+    }
+
+    public static IEnumerable<string> All<T>() where T : struct, System.Enum => Of<T>.Values.Select(v => v.Name);
 
     public static bool TryParse<T>(string text, out T value) where T : struct, System.Enum
     {
-        foreach (var v in System.Enum.GetValues<T>())
-            if (string.Equals(Name(v), text, StringComparison.OrdinalIgnoreCase)) { value = v; return true; }
+        foreach (var (v, name) in Of<T>.Values)
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase)) { value = v; return true; }
         value = default;
         return false;
     }
