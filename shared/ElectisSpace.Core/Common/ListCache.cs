@@ -12,7 +12,7 @@ namespace ElectisSpace.Core.Common;
 /// The request has passed authentication, its permission and the validation of its query before it gets here, and the
 /// key is the organization with the exact path and query: nothing in these answers depends on who in the organization asks.
 /// A single person, space or room (GET …/{id}) shows the same tables its list does, so it is kept the same way, with its ETag.
-/// The exact totals of filtered lists are kept the same way (<see cref="KeptTotals"/>), for the pages an answer does not cover.
+/// An answer is kept from the second time it is built (<see cref="BuiltBefore"/>). The exact totals of filtered lists are kept the same way (<see cref="KeptTotals"/>), for the pages an answer does not cover.
 /// </summary>
 public sealed class ListCache
 {
@@ -20,7 +20,7 @@ public sealed class ListCache
     public const long MaxBytes = 64L * 1024 * 1024;
 
     /// <summary>Filtered lists' totals kept at most (least recently used go first).</summary>
-    public const int MaxTotals = 100_000;
+    public const int MaxTotals = 10_000;
 
     private readonly MemoryCache _answers = new(new MemoryCacheOptions { SizeLimit = MaxBytes });
     private readonly MemoryCache _totals = new(new MemoryCacheOptions { SizeLimit = MaxTotals });
@@ -60,16 +60,36 @@ public sealed class ListCache
         {
             var (body, etag) = await read(c);
             var json = JsonSerializer.SerializeToUtf8Bytes(body, Json.Options);
-            _answers.Set(key, new Answer(version, json, etag), new MemoryCacheEntryOptions
-            {
-                Size = json.Length + key.Length * 2,
-                SlidingExpiration = TimeSpan.FromMinutes(10),
-            });
+            if (kept is not null || BuiltBefore(key))
+                _answers.Set(key, new Answer(version, json, etag), new MemoryCacheEntryOptions
+                {
+                    Size = json.Length + key.Length * 2,
+                    SlidingExpiration = TimeSpan.FromMinutes(10),
+                });
             return (json, etag);
         }, ctx.Aborted);
     }
 
     private static IResult JsonBytes(byte[] body) => Results.Bytes(body, "application/json; charset=utf-8");
+
+    /// <summary>
+    /// Hashes of the keys whose answer was built once and not kept, one per slot (a newer key takes the slot).
+    /// An answer is kept the second time it is built (or when an older version of it was kept): one asked for once (a
+    /// client walking every page once, a query with a parameter of its own) would only push out answers that are asked
+    /// for again, and it cost the server more to keep than to drop (copied twice by the GC as it aged, then a gen 2
+    /// collection to free it; the cache compacting). Written by hand because it is this small: a slot race only keeps or
+    /// drops one answer more, and two keys sharing a slot and a hash only keep an answer early.
+    /// </summary>
+    private readonly int[] _builtOnce = new int[1 << 16];
+
+    private bool BuiltBefore(string key)
+    {
+        var hash = key.GetHashCode();
+        ref var slot = ref _builtOnce[hash & (_builtOnce.Length - 1)];
+        if (Volatile.Read(ref slot) == hash) return true;
+        Volatile.Write(ref slot, hash);
+        return false;
+    }
 }
 
 /// <summary>
