@@ -37,6 +37,13 @@ public sealed class ListCacheTests(TestApp app) : IClassFixture<TestApp>
         return (org, ada, desk);
     }
 
+    /// <summary>Renames a person with the people update trigger off: a change the list counter does not see, which shows what is kept.</summary>
+    private Task RenameUnseenAsync(Guid id, string name) => app.ExecAsync("""
+        ALTER TABLE people DISABLE TRIGGER people_list_version_update;
+        UPDATE people SET data = jsonb_build_object('name', @name::text) WHERE id = @id;
+        ALTER TABLE people ENABLE TRIGGER people_list_version_update;
+        """, new { id, name });
+
     [Fact]
     public async Task The_people_list_shows_changes_to_people_to_their_desks_and_to_list_memberships_made_elsewhere()
     {
@@ -170,11 +177,7 @@ public sealed class ListCacheTests(TestApp app) : IClassFixture<TestApp>
         var ada = await c.CreatePersonAsync("Ada");
         const string url = "/api/people?search=Ada&limit=7";
         Assert.Single(Data(await ListAsync(c, url)));
-        await app.ExecAsync("""
-            ALTER TABLE people DISABLE TRIGGER people_list_version_update;
-            UPDATE people SET data = '{"name": "Ada Lovelace"}' WHERE id = @id;
-            ALTER TABLE people ENABLE TRIGGER people_list_version_update;
-            """, new { id = ada.Id() });
+        await RenameUnseenAsync(ada.Id(), "Ada Lovelace");
         Assert.Equal("Ada", Name(Data(await ListAsync(c, url)).Single()));
         await c.CreatePersonAsync("Ada Byron");
         Assert.Equal(["Ada Lovelace", "Ada Byron"], Data(await ListAsync(c, url)).Select(Name).ToList());
@@ -195,11 +198,7 @@ public sealed class ListCacheTests(TestApp app) : IClassFixture<TestApp>
 
         var first = await ListAsync(c, "/api/people?search=kepler&limit=1");
         Assert.Equal(3, Total(first));
-        await app.ExecAsync("""
-            ALTER TABLE people DISABLE TRIGGER people_list_version_update;
-            UPDATE people SET data = '{"name": "Kepler T"}' WHERE id = @id;
-            ALTER TABLE people ENABLE TRIGGER people_list_version_update;
-            """, new { id = tycho.Id() });
+        await RenameUnseenAsync(tycho.Id(), "Kepler T");
 
         var second = await ListAsync(c, "/api/people?search=kepler&limit=1&page=2");
         Assert.Equal("Kepler B", Name(Data(second).Single()));
@@ -231,16 +230,11 @@ public sealed class ListCacheTests(TestApp app) : IClassFixture<TestApp>
         var ada = await c.CreatePersonAsync("Ada");
         const string url = "/api/people?search=Ada&limit=9";
         async Task<string?> ReadOnceAsync() => Name(Data(await HttpAssert.Status(await c.GetAsync(url), HttpStatusCode.OK)).Single());
-        Task RenameUnseenAsync(string name) => app.ExecAsync($$"""
-            ALTER TABLE people DISABLE TRIGGER people_list_version_update;
-            UPDATE people SET data = '{"name": "{{name}}"}' WHERE id = @id;
-            ALTER TABLE people ENABLE TRIGGER people_list_version_update;
-            """, new { id = ada.Id() });
 
         Assert.Equal("Ada", await ReadOnceAsync());
-        await RenameUnseenAsync("Ada Lovelace");
+        await RenameUnseenAsync(ada.Id(), "Ada Lovelace");
         Assert.Equal("Ada Lovelace", await ReadOnceAsync()); // built again: the first answer was not kept; this one is
-        await RenameUnseenAsync("Ada Byron");
+        await RenameUnseenAsync(ada.Id(), "Ada Byron");
         Assert.Equal("Ada Lovelace", await ReadOnceAsync()); // the kept answer
     }
 }
