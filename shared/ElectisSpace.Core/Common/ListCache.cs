@@ -109,38 +109,53 @@ public sealed class KeptTotals(MemoryCache? totals, Guid orgId, long version)
     public bool TryFind(string countSql, DynamicParameters args, out long count)
     {
         count = 0;
-        if (totals is null || !totals.TryGetValue(Key(countSql, args), out Total? kept) || kept!.Version != version) return false;
+        if (totals is null || Key(countSql, args) is not { } key || !totals.TryGetValue(key, out Total? kept) || kept!.Version != version) return false;
         count = kept.Count;
         return true;
     }
 
     public void Keep(string countSql, DynamicParameters args, long count)
     {
-        totals?.Set(Key(countSql, args), new Total(version, count),
+        if (totals is null || Key(countSql, args) is not { } key) return;
+        totals.Set(key, new Total(version, count),
             new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
     }
 
     /// <summary>
     /// The organization, the count's SQL and the values of the parameters it names. The page's own parameters (offset,
     /// cursor) share the parameter bag but are not in the count, so every page of the same filters finds the same total.
+    /// Null (the total is not kept) when the SQL names a parameter whose value the bag does not list by name (one given
+    /// in a template object): a key without it could match a count of other values.
     /// </summary>
-    private string Key(string countSql, DynamicParameters args)
+    private string? Key(string countSql, DynamicParameters args)
     {
         var lookup = (SqlMapper.IParameterLookup)args;
+        var listed = args.ParameterNames.ToHashSet(StringComparer.Ordinal);
         var key = new System.Text.StringBuilder().Append(orgId).Append('\u001f').Append(countSql);
-        foreach (var name in args.ParameterNames.Where(n => NamesParameter(countSql, n)).Order(StringComparer.Ordinal))
-            key.Append('\u001f').Append(name).Append('=').Append(Convert.ToString(lookup[name], System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var name in ParametersIn(countSql))
+        {
+            if (!listed.Contains(name)) return null;
+            key.Append('\u001f').Append(name).Append('=').Append(lookup[name] switch
+            {
+                string text => text,
+                System.Collections.IEnumerable values => string.Join('\u001e', values.Cast<object?>().Select(Text)),
+                var value => Text(value),
+            });
+        }
         return key.ToString();
     }
 
-    /// <summary>Whether the SQL uses @name (not merely a longer name that starts with it). The SQL is code constants.</summary>
-    private static bool NamesParameter(string sql, string name)
+    private static string? Text(object? value) => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The @names the SQL uses, each once. The SQL is code constants (values are parameters), so an @ is a parameter.</summary>
+    private static IEnumerable<string> ParametersIn(string sql)
     {
-        for (var at = sql.IndexOf("@" + name, StringComparison.Ordinal); at >= 0; at = sql.IndexOf("@" + name, at + 1, StringComparison.Ordinal))
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var at = sql.IndexOf('@'); at >= 0; at = sql.IndexOf('@', at + 1))
         {
-            var end = at + 1 + name.Length;
-            if (end == sql.Length || !(char.IsLetterOrDigit(sql[end]) || sql[end] == '_')) return true;
+            var end = at + 1;
+            while (end < sql.Length && (char.IsLetterOrDigit(sql[end]) || sql[end] == '_')) end++;
+            if (end > at + 1 && seen.Add(sql[(at + 1)..end])) yield return sql[(at + 1)..end];
         }
-        return false;
     }
 }
