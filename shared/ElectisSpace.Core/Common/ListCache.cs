@@ -124,8 +124,9 @@ public sealed class KeptTotals(MemoryCache? totals, Guid orgId, long version)
     /// <summary>
     /// The organization, the count's SQL and the values of the parameters it names. The page's own parameters (offset,
     /// cursor) share the parameter bag but are not in the count, so every page of the same filters finds the same total.
-    /// Null (the total is not kept) when the SQL names a parameter whose value the bag does not list by name (one given
-    /// in a template object): a key without it could match a count of other values.
+    /// Null (the total is not kept) when the SQL names a parameter whose value the bag does not give by name (one given
+    /// in a template object) or that is null (list filters bind only values they have): a key without it could match a
+    /// count of other values.
     /// </summary>
     private string? Key(string countSql, DynamicParameters args)
     {
@@ -134,12 +135,13 @@ public sealed class KeptTotals(MemoryCache? totals, Guid orgId, long version)
         var key = new System.Text.StringBuilder().Append(orgId).Append('\u001f').Append(countSql);
         foreach (var name in ParametersIn(countSql))
         {
-            if (!listed.Contains(name)) return null;
-            key.Append('\u001f').Append(name).Append('=').Append(lookup[name] switch
+            // Not listed, or listed without a value (Dapper keeps a template object's values apart): no key.
+            if (!listed.Contains(name) || lookup[name] is not { } value) return null;
+            key.Append('\u001f').Append(name).Append('=').Append(value switch
             {
                 string text => text,
                 System.Collections.IEnumerable values => string.Join('\u001e', values.Cast<object?>().Select(Text)),
-                var value => Text(value),
+                var other => Text(other),
             });
         }
         return key.ToString();
