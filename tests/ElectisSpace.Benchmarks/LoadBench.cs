@@ -37,7 +37,6 @@ public static class LoadBench
         public string Generator { get; init; } = ".NET HttpClient";
     }
 
-    /// <summary>A workload: Send for the .NET driver; Wrk, when given and wrk is installed, for wrk (the lighter generator).</summary>
     public const string NewSearchTerm = "people search, a new term each request";
 
     /// <summary>The k-th of 40,000 search terms: a person's name, email or a tail of the name, each matching one to a few people.</summary>
@@ -49,6 +48,7 @@ public static class LoadBench
         _ => $"rson {k % 10_000 + 1}",
     };
 
+    /// <summary>A workload: Send for the .NET driver; Wrk, when given and wrk is installed, for wrk (the lighter generator).</summary>
     private sealed record Workload(string Name, Func<HttpClient, int, Task<HttpResponseMessage>> Send, int[]? Clients = null, int? Budget = null,
         bool Warm = true, WrkSpec? Wrk = null);
 

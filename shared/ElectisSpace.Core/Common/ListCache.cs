@@ -33,8 +33,7 @@ public sealed class ListCache
     /// </summary>
     public async Task<IResult> PageAsync<T>(RequestContext ctx, Func<NpgsqlConnection, KeptTotals, Task<PagedResponse<T>>> read)
     {
-        var totals = new KeptTotals(_totals, ctx.User.OrgId, ctx.User.ListVersion);
-        var (json, _) = await AnswerAsync(ctx, async c => (await read(c, totals), (int?)null));
+        var (json, _) = await AnswerAsync(ctx, async c => (await read(c, new KeptTotals(_totals, ctx.User.OrgId, ctx.User.ListVersion)), (int?)null));
         return JsonBytes(json);
     }
 
@@ -106,17 +105,18 @@ public sealed class KeptTotals(MemoryCache? totals, Guid orgId, long version)
     /// <summary>No totals kept: every page counts (lists that are not served through ListCache).</summary>
     public static readonly KeptTotals None = new(null, Guid.Empty, 0);
 
-    public bool TryFind(string countSql, DynamicParameters args, out long count)
+    /// <summary>The total kept under this key (<see cref="Key"/>) for the current change counter.</summary>
+    public bool TryFind(string? key, out long count)
     {
         count = 0;
-        if (totals is null || Key(countSql, args) is not { } key || !totals.TryGetValue(key, out Total? kept) || kept!.Version != version) return false;
+        if (totals is null || key is null || !totals.TryGetValue(key, out Total? kept) || kept!.Version != version) return false;
         count = kept.Count;
         return true;
     }
 
-    public void Keep(string countSql, DynamicParameters args, long count)
+    public void Keep(string? key, long count)
     {
-        if (totals is null || Key(countSql, args) is not { } key) return;
+        if (totals is null || key is null) return;
         totals.Set(key, new Total(version, count),
             new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
     }
@@ -126,10 +126,11 @@ public sealed class KeptTotals(MemoryCache? totals, Guid orgId, long version)
     /// cursor) share the parameter bag but are not in the count, so every page of the same filters finds the same total.
     /// Null (the total is not kept) when the SQL names a parameter whose value the bag does not give by name (one given
     /// in a template object) or that is null (list filters bind only values they have): a key without it could match a
-    /// count of other values.
+    /// count of other values. Null too when nothing is kept (<see cref="None"/>).
     /// </summary>
-    private string? Key(string countSql, DynamicParameters args)
+    public string? Key(string countSql, DynamicParameters args)
     {
+        if (totals is null) return null;
         var lookup = (SqlMapper.IParameterLookup)args;
         var listed = args.ParameterNames.ToHashSet(StringComparer.Ordinal);
         var key = new System.Text.StringBuilder().Append(orgId).Append('\u001f').Append(countSql);

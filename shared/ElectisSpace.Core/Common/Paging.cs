@@ -45,12 +45,13 @@ public static class ListPage
         DynamicParameters args, KeptTotals? totals = null)
     {
         totals ??= KeptTotals.None;
-        if (totals.TryFind(countSql, args, out var kept))
+        var key = totals.Key(countSql, args);
+        if (totals.TryFind(key, out var kept))
             return ((await c.QueryAsync<T>(pageSql, args)).AsList(), kept);
         await using var results = await c.QueryMultipleAsync(pageSql + ";\n" + countSql, args);
         var rows = (await results.ReadAsync<T>()).AsList();
         var total = await results.ReadSingleAsync<long>();
-        totals.Keep(countSql, args, total);
+        totals.Keep(key, total);
         return (rows, total);
     }
 }

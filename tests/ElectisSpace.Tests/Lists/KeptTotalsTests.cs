@@ -24,13 +24,15 @@ public sealed class KeptTotalsTests
         using var cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = 10 });
         var org = Guid.NewGuid();
         var totals = new KeptTotals(cache, org, version: 7);
-        totals.Keep(Count, Args(org, "%ada%"), 3);
+        totals.Keep(totals.Key(Count, Args(org, "%ada%")), 3);
 
-        Assert.True(totals.TryFind(Count, Args(org, "%ada%", offset: 50), out var kept));
+        Assert.True(totals.TryFind(totals.Key(Count, Args(org, "%ada%", offset: 50)), out var kept));
         Assert.Equal(3, kept);
-        Assert.False(totals.TryFind(Count, Args(org, "%adam%"), out _));
-        Assert.False(new KeptTotals(cache, org, version: 8).TryFind(Count, Args(org, "%ada%"), out _));
-        Assert.False(new KeptTotals(cache, Guid.NewGuid(), version: 7).TryFind(Count, Args(org, "%ada%"), out _));
+        Assert.False(totals.TryFind(totals.Key(Count, Args(org, "%adam%")), out _));
+        var later = new KeptTotals(cache, org, version: 8);
+        Assert.False(later.TryFind(later.Key(Count, Args(org, "%ada%")), out _));
+        var otherOrg = new KeptTotals(cache, Guid.NewGuid(), version: 7);
+        Assert.False(otherOrg.TryFind(otherOrg.Key(Count, Args(org, "%ada%")), out _));
     }
 
     [Fact]
@@ -39,8 +41,8 @@ public sealed class KeptTotalsTests
         using var cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = 10 });
         var org = Guid.NewGuid();
         var totals = new KeptTotals(cache, org, version: 1);
-        totals.Keep(Count, new DynamicParameters(new { orgId = org, pattern = "%ada%" }), 3);
-        Assert.False(totals.TryFind(Count, new DynamicParameters(new { orgId = org, pattern = "%bob%" }), out _));
+        totals.Keep(totals.Key(Count, new DynamicParameters(new { orgId = org, pattern = "%ada%" })), 3);
+        Assert.False(totals.TryFind(totals.Key(Count, new DynamicParameters(new { orgId = org, pattern = "%bob%" })), out _));
         Assert.Equal(0, cache.Count);
     }
 }
