@@ -17,7 +17,18 @@ public static class Api
     /// Bearer routes authenticate and demand the route's Permission, Public and RefreshToken routes run without an access
     /// token. A body reached without a route is refused (500, logged): it never runs with an unchecked caller.
     /// </summary>
-    public static async Task<IResult> Run(HttpRequest req, Func<RequestContext, Task<IResult>> body)
+    public static Task<IResult> Run(HttpRequest req, Func<RequestContext, Task<IResult>> body) => Run(req, body, signInWithRead: false);
+
+    /// <summary>
+    /// <see cref="Run(HttpRequest, Func{RequestContext, Task{IResult}})"/> for a list whose page <see cref="ListCache"/> reads:
+    /// the token is checked first as always, and the database's sign-in check goes to PostgreSQL in the batch of the page
+    /// (<see cref="PendingSignIn"/>), so a page nobody asked for before costs one round trip, not two. The body scopes its
+    /// read by <see cref="RequestContext.OrgId"/>; <see cref="RequestContext.User"/> is there once the check has run.
+    /// Whatever the body does, no answer (error or not) leaves before the check has passed: it runs on its own then.
+    /// </summary>
+    public static Task<IResult> RunList(HttpRequest req, Func<RequestContext, Task<IResult>> body) => Run(req, body, signInWithRead: true);
+
+    private static async Task<IResult> Run(HttpRequest req, Func<RequestContext, Task<IResult>> body, bool signInWithRead)
     {
         var ctx = new RequestContext(req);
         try
@@ -27,10 +38,23 @@ public static class Api
             if (route.Auth == RouteAuth.Bearer)
             {
                 var auth = ctx.Service<RequestAuthenticator>();
-                ctx.User = await auth.AuthenticateAsync(req, ctx.Aborted);
-                if (route.Permission is { } p) Permissions.Demand(ctx.User, p);
+                var signIn = new PendingSignIn(await auth.ClaimAsync(req), route.Permission);
+                if (signInWithRead) ctx.SignInPending = signIn;
+                else ctx.User = await signIn.RunAsync(auth, ctx.Aborted);
             }
-            return await body(ctx);
+            IResult result;
+            try
+            {
+                result = await body(ctx);
+            }
+            catch when (ctx.SignInPending is not null)
+            {
+                // The body failed before its read carried the check (a bad query string, say): the caller's 401 comes first.
+                await ctx.CompleteSignInAsync();
+                throw;
+            }
+            await ctx.CompleteSignInAsync();
+            return result;
         }
         catch (ApiException e)
         {
@@ -77,6 +101,28 @@ public sealed class RequestContext(HttpRequest request)
 {
     private CurrentUser? _user;
     public HttpRequest Request { get; } = request;
+
+    /// <summary>The sign-in check still to run, when the route lets it ride with the first list read (<see cref="Api.RunList"/>).</summary>
+    public PendingSignIn? SignInPending { get; set; }
+
+    /// <summary>Runs the pending sign-in check on its own, if it has not run: 401/403 when it fails.</summary>
+    public async Task CompleteSignInAsync()
+    {
+        if (SignInPending is not { } signIn) return;
+        SignInPending = null;
+        User = await signIn.RunAsync(Service<RequestAuthenticator>(), Aborted);
+    }
+
+    /// <summary>Confirms the pending sign-in with the check's row, read in the batch of a list page: 401/403 when it fails.</summary>
+    public void CompleteSignIn(SignInRow? row)
+    {
+        var signIn = SignInPending ?? throw new InvalidOperationException("No sign-in check is pending.");
+        SignInPending = null;
+        User = signIn.Complete(row);
+    }
+
+    /// <summary>The organization every query of the request is scoped to: the signed-in user's, or while the sign-in check is pending, the token's (which the check confirms).</summary>
+    public Guid OrgId => _user?.OrgId ?? SignInPending?.OrgId ?? User.OrgId;
     public CancellationToken Aborted => Request.HttpContext.RequestAborted;
     public IServiceProvider Services => Request.HttpContext.RequestServices;
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
@@ -84,7 +130,9 @@ public sealed class RequestContext(HttpRequest request)
     /// <summary>The signed-in user; only valid on authenticated routes.</summary>
     public CurrentUser User
     {
-        get => _user ?? throw new InvalidOperationException("This route is public: there is no current user.");
+        get => _user ?? throw new InvalidOperationException(SignInPending is null
+            ? "This route is public: there is no current user."
+            : "The sign-in check has not run yet: scope reads by OrgId until the list read has confirmed the user.");
         set => _user = value;
     }
     public bool HasUser => _user is not null;

@@ -33,7 +33,7 @@ public sealed class ListCache
     /// </summary>
     public async Task<IResult> PageAsync<T>(RequestContext ctx, Func<NpgsqlConnection, KeptTotals, Task<PagedResponse<T>>> read)
     {
-        var (json, _) = await AnswerAsync(ctx, async c => (await read(c, new KeptTotals(_totals, ctx.User.OrgId, ctx.User.ListVersion)), (int?)null));
+        var (json, _) = await AnswerAsync(ctx, async c => (await read(c, KeptTotals.For(_totals, ctx)), (int?)null));
         return JsonBytes(json);
     }
 
@@ -50,23 +50,28 @@ public sealed class ListCache
 
     private async Task<(byte[] Json, int? ETag)> AnswerAsync<T>(RequestContext ctx, Func<NpgsqlConnection, Task<(T Body, int? ETag)>> read)
     {
-        var key = $"{ctx.User.OrgId}|{ctx.Request.Path}{ctx.Request.QueryString}";
-        // The counter was read with the sign-in check, before the answer: a change committed in between makes the answer
-        // newer than the version it is kept under, never older, so no later request is served something staler than it reads.
-        var version = ctx.User.ListVersion;
-        if (_answers.TryGetValue(key, out Answer? kept) && kept!.Version == version) return (kept.Json, kept.ETag);
-        return await ctx.Service<Db>().ReadAsync(async c =>
-        {
-            var (body, etag) = await read(c);
-            var json = JsonSerializer.SerializeToUtf8Bytes(body, Json.Options);
-            if (kept is not null || BuiltBefore(key))
-                _answers.Set(key, new Answer(version, json, etag), new MemoryCacheEntryOptions
-                {
-                    Size = json.Length + key.Length * 2,
-                    SlidingExpiration = TimeSpan.FromMinutes(10),
-                });
-            return (json, etag);
-        }, ctx.Aborted);
+        var key = $"{ctx.OrgId}|{ctx.Request.Path}{ctx.Request.QueryString}";
+        // An answer kept under some counter is likely still current: the sign-in check, which reads the counter, is then
+        // the whole request when it is. With none kept the page is read anyway, and the check goes in its batch (Api.RunList).
+        var kept = _answers.Get<Answer>(key);
+        if (kept is not null) await ctx.CompleteSignInAsync();
+        if (kept is not null && kept.Version == ctx.User.ListVersion) return (kept.Json, kept.ETag);
+        var checkedBefore = ctx.SignInPending is null;
+        var (body, etag) = await ctx.Service<Db>().ReadAsync(read, ctx.Aborted);
+        // The counter is read before the answer (with the sign-in check, or first in the page's batch): a change committed
+        // in between makes the answer newer than the version it is kept under, never older, so no later request is served
+        // something staler than it reads. A read that did not carry a pending check leaves the counter to be read after
+        // it: that answer is served but not kept.
+        var counterReadFirst = checkedBefore || ctx.SignInPending is null;
+        await ctx.CompleteSignInAsync();
+        var json = JsonSerializer.SerializeToUtf8Bytes(body, Json.Options);
+        if (counterReadFirst && (kept is not null || BuiltBefore(key)))
+            _answers.Set(key, new Answer(ctx.User.ListVersion, json, etag), new MemoryCacheEntryOptions
+            {
+                Size = json.Length + key.Length * 2,
+                SlidingExpiration = TimeSpan.FromMinutes(10),
+            });
+        return (json, etag);
     }
 
     private static IResult JsonBytes(byte[] body) => Results.Bytes(body, "application/json; charset=utf-8");
@@ -98,26 +103,47 @@ public sealed class ListCache
 /// …, another page size, the next cursor, another client — has the same total until something changes. So it is counted
 /// once per change instead of once per page. Unfiltered totals are already one read of the kept row counts.
 /// </summary>
-public sealed class KeptTotals(MemoryCache? totals, Guid orgId, long version)
+public sealed class KeptTotals
 {
+    private readonly MemoryCache? _totals;
+    private readonly Guid _orgId;
+    private readonly Func<long> _version;
+    private readonly RequestContext? _request;
+
+    /// <summary>Totals of the organization kept in <paramref name="totals"/>, under the change counter <paramref name="version"/>.</summary>
+    public KeptTotals(MemoryCache? totals, Guid orgId, long version) : this(totals, orgId, () => version, null) { }
+
+    private KeptTotals(MemoryCache? totals, Guid orgId, Func<long> version, RequestContext? request) =>
+        (_totals, _orgId, _version, _request) = (totals, orgId, version, request);
+
+    /// <summary>The request's: its organization, and the counter its sign-in check reads (which may still be to run, <see cref="SignInPending"/>).</summary>
+    public static KeptTotals For(MemoryCache totals, RequestContext request) =>
+        new(totals, request.OrgId, () => request.User.ListVersion, request);
+
     private sealed record Total(long Version, long Count);
 
     /// <summary>No totals kept: every page counts (lists that are not served through ListCache).</summary>
     public static readonly KeptTotals None = new(null, Guid.Empty, 0);
 
+    /// <summary>The request whose sign-in check is still to run, to go first in the batch of its page (Api.RunList); null once it has run.</summary>
+    public RequestContext? SignInPending => _request?.SignInPending is null ? null : _request;
+
     /// <summary>The total kept under this key (<see cref="Key"/>) for the current change counter.</summary>
     public bool TryFind(string? key, out long count)
     {
         count = 0;
-        if (totals is null || key is null || !totals.TryGetValue(key, out Total? kept) || kept!.Version != version) return false;
+        if (_totals is null || key is null || !_totals.TryGetValue(key, out Total? kept) || kept!.Version != _version()) return false;
         count = kept.Count;
         return true;
     }
 
+    /// <summary>Whether a total is kept under this key for any counter (it is likely current).</summary>
+    public bool IsKept(string? key) => _totals is not null && key is not null && _totals.TryGetValue(key, out _);
+
     public void Keep(string? key, long count)
     {
-        if (totals is null || key is null) return;
-        totals.Set(key, new Total(version, count),
+        if (_totals is null || key is null) return;
+        _totals.Set(key, new Total(_version(), count),
             new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
     }
 
@@ -130,10 +156,10 @@ public sealed class KeptTotals(MemoryCache? totals, Guid orgId, long version)
     /// </summary>
     public string? Key(string countSql, DynamicParameters args)
     {
-        if (totals is null) return null;
+        if (_totals is null) return null;
         var lookup = (SqlMapper.IParameterLookup)args;
         var listed = args.ParameterNames.ToHashSet(StringComparer.Ordinal);
-        var key = new System.Text.StringBuilder().Append(orgId).Append('\u001f').Append(countSql);
+        var key = new System.Text.StringBuilder().Append(_orgId).Append('\u001f').Append(countSql);
         foreach (var name in ParametersIn(countSql))
         {
             // Not listed, or listed without a value (Dapper keeps a template object's values apart): no key.

@@ -1,3 +1,5 @@
+using ElectisSpace.Core.Auth;
+
 namespace ElectisSpace.Core.Common;
 
 /// <summary>page/limit from the query string, validated; Offset for SQL.</summary>
@@ -46,11 +48,42 @@ public static class ListPage
     {
         totals ??= KeptTotals.None;
         var key = totals.Key(countSql, args);
+        if (totals.SignInPending is { } request) return await ReadWithSignInAsync<T>(c, request, pageSql, countSql, args, totals, key);
         if (totals.TryFind(key, out var kept))
             return ((await c.QueryAsync<T>(pageSql, args)).AsList(), kept);
         await using var results = await c.QueryMultipleAsync(pageSql + ";\n" + countSql, args);
         var rows = (await results.ReadAsync<T>()).AsList();
         var total = await results.ReadSingleAsync<long>();
+        totals.Keep(key, total);
+        return (rows, total);
+    }
+
+    /// <summary>
+    /// The request's sign-in check first, then the page (and the count, unless a total is kept for some counter: it is likely
+    /// current), in one batch; the check's row is confirmed before anything else is read (401/403 otherwise). The counter
+    /// the check reads is read before the page, as when the check runs on its own. A kept total of an older counter is counted again.
+    /// </summary>
+    private static async Task<(List<T> Rows, long Total)> ReadWithSignInAsync<T>(NpgsqlConnection c, RequestContext request,
+        string pageSql, string countSql, DynamicParameters args, KeptTotals totals, string? key)
+    {
+        var countToo = !totals.IsKept(key);
+        request.SignInPending!.AddParameters(args);
+        List<T> rows;
+        long total;
+        await using (var results = await c.QueryMultipleAsync(
+            RequestAuthenticator.CheckSql + ";\n" + pageSql + (countToo ? ";\n" + countSql : ""), args))
+        {
+            request.CompleteSignIn(await results.ReadSingleOrDefaultAsync<SignInRow>());
+            rows = (await results.ReadAsync<T>()).AsList();
+            if (countToo)
+            {
+                total = await results.ReadSingleAsync<long>();
+                totals.Keep(key, total);
+                return (rows, total);
+            }
+        }
+        if (totals.TryFind(key, out total)) return (rows, total);
+        total = await c.ExecuteScalarAsync<long>(countSql, args);
         totals.Keep(key, total);
         return (rows, total);
     }

@@ -61,7 +61,7 @@ public static partial class ConferenceHandlers
         ["syncStatus"] = "sync_status", ["createdAt"] = "created_at", ["updatedAt"] = "updated_at",
     };
 
-    public static Task<IResult> List(HttpRequest req) => Api.Run(req, async ctx =>
+    public static Task<IResult> List(HttpRequest req) => Api.RunList(req, async ctx =>
     {
         var page = PageRequest.From(req, defaultLimit: 50, maxLimit: 100);
         var search = Query.String(req, "search");
@@ -70,7 +70,7 @@ public static partial class ConferenceHandlers
         var sort = Query.SortSql(req, SortColumns, "externalId");
         return await ctx.Service<ListCache>().PageAsync(ctx, async (c, totals) =>
         {
-            var where = new SqlWhere("org_id = @orgId", ctx.User.OrgId).And("has_meeting = @hasMeeting", "hasMeeting", hasMeeting);
+            var where = new SqlWhere("org_id = @orgId", ctx.OrgId).And("has_meeting = @hasMeeting", "hasMeeting", hasMeeting);
             if (hasLabel is { } labelled) where.And(labelled ? "label_code IS NOT NULL" : "label_code IS NULL");
             where.AddSearch(search, "search_text", "external_id ILIKE @pattern OR room_name ILIKE @pattern OR meeting_name ILIKE @pattern");
             var (rows, total) = await ListPage.ReadAsync<ConferenceRoomRow>(c, $"{Select} {where} ORDER BY {sort}, id {page.LimitSql(where.Parameters)}",

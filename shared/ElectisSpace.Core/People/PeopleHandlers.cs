@@ -16,13 +16,13 @@ public static class PeopleHandlers
 
     private const string Entity = "person";
 
-    public static Task<IResult> List(HttpRequest req) => Api.Run(req, async ctx =>
+    public static Task<IResult> List(HttpRequest req) => Api.RunList(req, async ctx =>
     {
         var filter = ReadFilter(req);
         var (page, cursor) = ListCursor.Read(req, filter.Sort, defaultLimit: 50, maxLimit: 100);
         return await ctx.Service<ListCache>().PageAsync(ctx, async (c, totals) =>
         {
-            var (rows, total) = await PeopleRepository.ListAsync(c, ctx.User.OrgId, filter, page, cursor, totals);
+            var (rows, total) = await PeopleRepository.ListAsync(c, ctx.OrgId, filter, page, cursor, totals);
             var next = rows.Count == 0 ? null : ListCursor.Next(page, total, rows.Count, filter.Sort, rows[^1].SortValue, rows[^1].Id);
             return ApiResults.PageBody(rows.Select(PersonDto.From).ToList(), page, total, next);
         });

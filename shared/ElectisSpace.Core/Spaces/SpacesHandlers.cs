@@ -21,7 +21,7 @@ public static class SpacesHandlers
 
     private const string Entity = "space";
 
-    public static Task<IResult> List(HttpRequest req) => Api.Run(req, async ctx =>
+    public static Task<IResult> List(HttpRequest req) => Api.RunList(req, async ctx =>
     {
         var status = Query.Enum<SyncStatus>(req, "syncStatus");
         var filter = new SpaceFilter(Query.String(req, "search"), Query.Bool(req, "hasLabel"),
@@ -29,7 +29,7 @@ public static class SpacesHandlers
         var (page, cursor) = ListCursor.Read(req, filter.Sort, defaultLimit: 50, maxLimit: 100);
         return await ctx.Service<ListCache>().PageAsync(ctx, async (c, totals) =>
         {
-            var (rows, total) = await SpacesRepository.ListAsync(c, ctx.User.OrgId, filter, page, cursor, totals);
+            var (rows, total) = await SpacesRepository.ListAsync(c, ctx.OrgId, filter, page, cursor, totals);
             var next = rows.Count == 0 ? null : ListCursor.Next(page, total, rows.Count, filter.Sort, rows[^1].SortValue, rows[^1].Id);
             return ApiResults.PageBody(rows.Select(SpaceDto.From).ToList(), page, total, next);
         });

@@ -34,7 +34,7 @@ public static class UsersHandlers
         return ApiResults.Ok(UserDto.From(user));
     });
 
-    public static Task<IResult> List(HttpRequest req) => Api.Run(req, async ctx =>
+    public static Task<IResult> List(HttpRequest req) => Api.RunList(req, async ctx =>
     {
         var page = PageRequest.From(req, defaultLimit: 20, maxLimit: 100);
         var role = Query.Enum<Role>(req, "role");
@@ -42,7 +42,7 @@ public static class UsersHandlers
         var isActive = Query.Bool(req, "isActive");
         return await ctx.Service<ListCache>().PageAsync(ctx, async (c, totals) =>
         {
-            var (rows, total) = await UsersRepository.ListAsync(c, ctx.User.OrgId, role is { } r ? EnumNames.Name(r) : null, search, isActive, page, totals);
+            var (rows, total) = await UsersRepository.ListAsync(c, ctx.OrgId, role is { } r ? EnumNames.Name(r) : null, search, isActive, page, totals);
             return ApiResults.PageBody(rows.Select(UserDto.From).ToList(), page, total);
         });
     });
