@@ -98,12 +98,18 @@ public sealed class DeadlockWatch
             f.Seek(_logStart, SeekOrigin.Begin);
             text = await new StreamReader(f).ReadToEndAsync();
         }
-        var mine = text.Split('\n').Where(l => l.Contains($" db={_database} ", StringComparison.Ordinal)).ToList();
+        // A log entry's continuation lines start with a tab (a deadlock's DETAIL names each process, its lock and its
+        // statement on such lines): kept with their entry, so a failure shows the whole cycle.
+        var entries = new List<string>();
+        foreach (var line in text.Split('\n'))
+            if (line.StartsWith('\t') && entries.Count > 0) entries[^1] += "\n" + line;
+            else entries.Add(line);
+        var mine = entries.Where(l => l.Contains($" db={_database} ", StringComparison.Ordinal)).ToList();
         var deadlocks = mine.Count(l => l.Contains("deadlock detected", StringComparison.Ordinal));
         var serialization = mine.Count(l => l.Contains("could not serialize", StringComparison.Ordinal));
         var stats = await StatsAsync(_app, _database) - _statsStart;
         output.WriteLine($"{name}: deadlocks in the PostgreSQL log {deadlocks}, serialization failures {serialization}, pg_stat_database.deadlocks +{stats}");
-        Assert.True(deadlocks == 0 && stats == 0, $"{name}: PostgreSQL detected deadlocks:\n{string.Join('\n', mine.Where(l => l.Contains("ERROR") || l.Contains("DETAIL")))}");
+        Assert.True(deadlocks == 0 && stats == 0, $"{name}: PostgreSQL detected deadlocks:\n{string.Join('\n', mine.Where(l => l.Contains("ERROR") || l.Contains("DETAIL") || l.Contains("CONTEXT") || l.Contains("STATEMENT")))}");
         Assert.Equal(0, serialization);
     }
 }
