@@ -105,14 +105,16 @@ public static class LoadBench
         var cursorPage50 = await CursorForPageAsync(seed.Client, 50, 100);
         var cursorPath = $"/api/people?limit=100&cursor={Uri.EscapeDataString(cursorPage50)}";
         Workload Get(string name, string path) => new(name, (c, _) => c.GetAsync(path), Wrk: new WrkSpec(path));
-        // The same request made new each time by a parameter the API ignores (nocache=n): the list cache never has the
+        // The same request made new each time by a parameter the API ignores (nocache=…): the list cache never has the
         // answer, so this is what building one costs (a client's first look at a list, or every look while it changes).
-        Workload Uncached(string name, string path) => new(name + ", never cached", (c, i) => c.GetAsync($"{path}&nocache={i}"),
+        // The value never repeats, not even across runs: an answer built twice is kept (ListCache), and the warm-up and
+        // each client count used to repeat the same values, so those runs were partly served from the cache.
+        Workload Uncached(string name, string path) => new(name + ", never cached", (c, _) => c.GetAsync($"{path}&nocache={Guid.NewGuid():N}"),
             Wrk: new WrkSpec("/", $$"""
                 local n = 0
                 request = function()
                   n = n + 1
-                  return wrk.format("GET", {{WrkSpec.Lua(path)}} .. "&nocache=" .. tid .. "-" .. n)
+                  return wrk.format("GET", {{WrkSpec.Lua(path)}} .. "&nocache=" .. run .. "-" .. tid .. "-" .. n)
                 end
                 """));
         Workload[] workloads =

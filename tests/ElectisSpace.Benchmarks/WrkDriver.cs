@@ -6,7 +6,7 @@ namespace ElectisSpace.Benchmarks;
 
 /// <summary>
 /// What wrk sends for a workload: a path, or a Lua request function (which may use the helpers below) for requests that
-/// vary. Lua is wrk's own scripting; each wrk thread runs its own copy, told apart by `tid` (set in setup).
+/// vary. Lua is wrk's own scripting; each wrk thread runs its own copy, told apart by `tid` (set in setup); `run` names the wrk run.
 /// </summary>
 public sealed record WrkSpec(string Path, string? RequestLua = null)
 {
@@ -67,6 +67,8 @@ public static class WrkDriver
         var lua = new StringBuilder();
         lua.AppendLine("wrk.headers[\"Authorization\"] = " + WrkSpec.Lua("Bearer " + token));
         lua.AppendLine("wrk.headers[\"Content-Type\"] = \"application/json\"");
+        // This run's own name, for requests that must never repeat one of an earlier run (the warm-up, the other client counts).
+        lua.AppendLine("run = " + WrkSpec.Lua(Guid.NewGuid().ToString("N")[..8]));
         if (spec.RequestLua is { } r) lua.AppendLine(r);
         lua.AppendLine(Report);
         await File.WriteAllTextAsync(script, lua.ToString());
