@@ -2,6 +2,13 @@ using System.Buffers.Text;
 
 namespace ElectisSpace.Core.Common;
 
+/// <summary>A row of a keyset-pageable list: its sort column's value as text (sort_value) and its id.</summary>
+public interface IKeysetRow
+{
+    string? SortValue { get; }
+    Guid Id { get; }
+}
+
 /// <summary>A column a list can sort and keyset-page by. Sql is a code constant; Type is its PostgreSQL type for the cursor value.</summary>
 public sealed record SortColumn(string Sql, string Type = "text", bool NotNull = false);
 
@@ -108,10 +115,17 @@ public sealed record KeysetList(string Columns, string Table, string PageJoin, s
     /// the sort's index alone (an index-only scan, when the sort and the filters are plain indexed columns, as for the
     /// default order) instead of each being fetched from the table (page 50 of 100 people: 5,000 table rows read for 100).
     /// </summary>
-    public (string Sql, DynamicParameters Args) PageQuery(SqlWhere where, ListSort sort, PageRequest page, ListCursor? cursor)
+    /// <remarks>With <paramref name="withRowBefore"/> an offset page also returns the row just before it, first (see <see cref="PageAsync{T}"/>).</remarks>
+    public (string Sql, DynamicParameters Args) PageQuery(SqlWhere where, ListSort sort, PageRequest page, ListCursor? cursor,
+        bool withRowBefore = false)
     {
         var deep = cursor is null && page.Offset > 0;
         var limit = (cursor is null ? page : page with { Page = 1 }).LimitSql(where.Parameters); // after a cursor the offset is 0
+        if (deep && withRowBefore)
+        {
+            where.Parameters.Add("Offset", page.Offset - 1);
+            limit = $"LIMIT {(page.Limit + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)} OFFSET @Offset";
+        }
         cursor?.AddAfter(where, sort, IdSql);
         var alias = Table.Split(' ')[^1];
         var cut = deep
@@ -136,13 +150,38 @@ public sealed record KeysetList(string Columns, string Table, string PageJoin, s
             ? $"SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE org_id = @orgId AND table_name = '{Table.Split(' ')[0]}'"
             : $"SELECT count(*) FROM {Table} {where}", where.Parameters);
 
-    /// <summary>One page and the exact total (of the filters, not the cursor's range), in one round trip, or the kept total.</summary>
+    /// <summary>
+    /// One page and the exact total (of the filters, not the cursor's range), in one round trip, or the kept total.
+    /// An offset page (page=) is read with the row just before it, which is kept (<see cref="KeptTotals.KeepRowBefore"/>,
+    /// per organization, filters, order and offset, under the change counter like totals): while nothing changes, the same
+    /// page asked for again is the range after that row, read as a cursor page is, instead of walking the offset again
+    /// (an offset page cost ~1 ms of PostgreSQL for page 50 of 100, page 1 ~0.2 ms). The order is total (the sort column,
+    /// then id) and unchanged while the counter is, so the range is exactly the page the offset would give.
+    /// </summary>
     public async Task<(IReadOnlyList<T> Rows, long Total)> PageAsync<T>(NpgsqlConnection c, Func<SqlWhere> where, ListSort sort,
-        PageRequest page, ListCursor? cursor, KeptTotals? totals = null)
+        PageRequest page, ListCursor? cursor, KeptTotals? totals = null) where T : IKeysetRow
     {
-        var (sql, args) = PageQuery(where(), sort, page, cursor);
+        totals ??= KeptTotals.None;
         // The count reads the filters' parameters only, which the page's (cursor and offset added) include.
-        var (countSql, _) = CountQuery(where());
-        return await ListPage.ReadAsync<T>(c, sql, countSql, args, totals);
+        var (countSql, countArgs) = CountQuery(where());
+        string? rowBeforeKey = null;
+        if (cursor is null && page.Offset > 0)
+        {
+            rowBeforeKey = totals.Key($"{countSql}\u001f{sort.OrderBy(IdSql)}\u001f{page.Offset}", countArgs);
+            if (await totals.FindRowBeforeAsync(c, rowBeforeKey) is { } before)
+                return await ListPage.ReadAsync<T>(c, PageQueryAfter(where(), sort, page, before, out var afterArgs), countSql, afterArgs, totals);
+        }
+        var (sql, args) = PageQuery(where(), sort, page, cursor, withRowBefore: rowBeforeKey is not null);
+        var (rows, total) = await ListPage.ReadAsync<T>(c, sql, countSql, args, totals);
+        if (rowBeforeKey is null || rows.Count == 0) return (rows, total);
+        totals.KeepRowBefore(rowBeforeKey, rows[0].SortValue, rows[0].Id);
+        rows.RemoveAt(0);
+        return (rows, total);
+    }
+
+    private string PageQueryAfter(SqlWhere where, ListSort sort, PageRequest page, KeptTotals.RowBefore before, out DynamicParameters args)
+    {
+        (var sql, args) = PageQuery(where, sort, page, new ListCursor(sort.Spelling, before.SortValue, before.Id, page.Page, page.Limit));
+        return sql;
     }
 }

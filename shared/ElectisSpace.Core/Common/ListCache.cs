@@ -1,3 +1,4 @@
+using ElectisSpace.Core.Auth;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace ElectisSpace.Core.Common;
@@ -139,6 +140,33 @@ public sealed class KeptTotals
 
     /// <summary>Whether a total is kept under this key for any counter (it is likely current).</summary>
     public bool IsKept(string? key) => _totals is not null && key is not null && _totals.TryGetValue(key, out _);
+
+    /// <summary>The sort value and id of the row just before an offset page (KeysetList.PageAsync).</summary>
+    public sealed record RowBefore(long Version, string? SortValue, Guid Id);
+
+    /// <summary>
+    /// The row before an offset page kept under this key for the current change counter. When the request's sign-in check
+    /// is still to run (it would have gone in the page's batch), it runs here on the same connection first: the counter
+    /// decides, and a second connection per request could starve the pool.
+    /// </summary>
+    public async Task<RowBefore?> FindRowBeforeAsync(NpgsqlConnection c, string? key)
+    {
+        if (_totals is null || key is null || !_totals.TryGetValue(key, out RowBefore? kept)) return null;
+        if (SignInPending is { } request)
+        {
+            var args = new DynamicParameters();
+            request.SignInPending!.AddParameters(args);
+            request.CompleteSignIn(await c.QuerySingleOrDefaultAsync<SignInRow>(RequestAuthenticator.CheckSql, args));
+        }
+        return kept!.Version == _version() ? kept : null;
+    }
+
+    public void KeepRowBefore(string? key, string? sortValue, Guid id)
+    {
+        if (_totals is null || key is null) return;
+        _totals.Set(key, new RowBefore(_version(), sortValue, id),
+            new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+    }
 
     public void Keep(string? key, long count)
     {

@@ -1,6 +1,6 @@
 namespace ElectisSpace.Core.People;
 
-public sealed class PersonRow
+public sealed class PersonRow : IKeysetRow
 {
     public Guid Id { get; init; }
     public string? ExternalId { get; init; }

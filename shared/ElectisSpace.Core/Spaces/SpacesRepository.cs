@@ -1,7 +1,7 @@
 namespace ElectisSpace.Core.Spaces;
 
 /// <summary>A space row with its current occupant (if any), as read from the database.</summary>
-public sealed class SpaceRow
+public sealed class SpaceRow : IKeysetRow
 {
     public Guid Id { get; init; }
     public string ExternalId { get; init; } = "";

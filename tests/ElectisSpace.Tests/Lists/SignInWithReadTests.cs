@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -13,32 +12,6 @@ namespace ElectisSpace.Tests.Lists;
 /// </summary>
 public sealed class SignInWithReadTests(TestApp app) : IClassFixture<TestApp>
 {
-    /// <summary>
-    /// The statements and batches Npgsql sent while serving one request, found by the request's trace id (the request
-    /// carries a traceparent; ASP.NET Core's request activity and Npgsql's command activities share its trace).
-    /// </summary>
-    private async Task<(HttpResponseMessage Response, List<string> Commands)> TracedGetAsync(HttpClient c, string url)
-    {
-        var traceId = ActivityTraceId.CreateRandom();
-        var commands = new List<string>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name is "Npgsql" or "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a =>
-            {
-                if (a.Source.Name == "Npgsql" && a.TraceId == traceId && a.Kind == ActivityKind.Client)
-                    lock (commands) commands.Add(a.GetTagItem("db.query.text") as string ?? a.GetTagItem("db.statement") as string ?? a.DisplayName);
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-        using var req = new HttpRequestMessage(HttpMethod.Get, url);
-        req.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
-        var res = await c.SendAsync(req);
-        await res.Content.LoadIntoBufferAsync();
-        lock (commands) return (res, [.. commands]);
-    }
-
     [Fact]
     public async Task A_page_asked_for_the_first_time_is_read_in_one_round_trip_with_the_sign_in_check()
     {
@@ -47,7 +20,7 @@ public sealed class SignInWithReadTests(TestApp app) : IClassFixture<TestApp>
         await c.CreatePersonAsync("Ada Lovelace");
         await c.CreatePersonAsync("Grace Hopper");
 
-        var (res, commands) = await TracedGetAsync(c, "/api/people?search=love&limit=5");
+        var (res, commands) = await NpgsqlTrace.GetAsync(c, "/api/people?search=love&limit=5");
         var page = await HttpAssert.Status(res, HttpStatusCode.OK);
         Assert.Equal("Ada Lovelace", page.GetProperty("data").EnumerateArray().Single().GetProperty("data").GetProperty("name").GetString());
         Assert.Equal(1, page.GetProperty("pagination").GetProperty("total").GetInt32());
@@ -58,7 +31,7 @@ public sealed class SignInWithReadTests(TestApp app) : IClassFixture<TestApp>
         // The same for the other lists served this way.
         foreach (var url in new[] { "/api/spaces?limit=3", "/api/conference?limit=3", "/api/users?limit=3" })
         {
-            var (other, sent) = await TracedGetAsync(c, url);
+            var (other, sent) = await NpgsqlTrace.GetAsync(c, url);
             await HttpAssert.Status(other, HttpStatusCode.OK);
             Assert.Single(sent);
         }
@@ -71,7 +44,7 @@ public sealed class SignInWithReadTests(TestApp app) : IClassFixture<TestApp>
         using var admin = org.Admin; // its token says admin
         await app.ExecAsync("UPDATE users SET role = 'manager' WHERE id = @id", new { id = org.AdminId });
 
-        var (res, commands) = await TracedGetAsync(admin, $"/api/users?limit=7&search={Guid.NewGuid():N}");
+        var (res, commands) = await NpgsqlTrace.GetAsync(admin, $"/api/users?limit=7&search={Guid.NewGuid():N}");
         var body = await HttpAssert.Status(res, HttpStatusCode.Forbidden, "FORBIDDEN");
         Assert.False(body.TryGetProperty("data", out _));
         Assert.Single(commands); // refused after the batch that carried the check, with nothing of it sent
@@ -92,7 +65,7 @@ public sealed class SignInWithReadTests(TestApp app) : IClassFixture<TestApp>
         await app.ExecAsync("UPDATE users SET is_active = false WHERE id = @id", new { id = userId });
         foreach (var url in new[] { $"/api/people?limit=2&search={Guid.NewGuid():N}", "/api/spaces?limit=4", "/api/conference?limit=0", "/api/people?sort=nope" })
         {
-            var (res, _) = await TracedGetAsync(viewer, url);
+            var (res, _) = await NpgsqlTrace.GetAsync(viewer, url);
             var error = await HttpAssert.Status(res, HttpStatusCode.Unauthorized);
             Assert.Contains("deactivated", error.GetProperty("error").GetProperty("message").GetString());
         }
@@ -120,7 +93,7 @@ public sealed class SignInWithReadTests(TestApp app) : IClassFixture<TestApp>
 
         Assert.Equal("Ada", Names(await HttpAssert.Status(await c.GetAsync(url), HttpStatusCode.OK)));
         Assert.Equal("Ada", Names(await HttpAssert.Status(await c.GetAsync(url), HttpStatusCode.OK))); // built twice: kept
-        var (kept, sent) = await TracedGetAsync(c, url);
+        var (kept, sent) = await NpgsqlTrace.GetAsync(c, url);
         Assert.Equal("Ada", Names(await HttpAssert.Status(kept, HttpStatusCode.OK)));
         Assert.DoesNotContain(sent, s => s.Contains("FROM people")); // served kept: the check alone went out
 
