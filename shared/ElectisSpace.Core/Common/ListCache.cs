@@ -103,6 +103,7 @@ public sealed class ListCache
 /// 1,112 matches among ~4,500 trigram candidates, most of a page's cost), and every page of the same filters — page 2, 3,
 /// …, another page size, the next cursor, another client — has the same total until something changes. So it is counted
 /// once per change instead of once per page. Unfiltered totals are already one read of the kept row counts.
+/// The row just before an offset page is kept the same way (<see cref="RowBefore"/>), so that page asked again is a range.
 /// </summary>
 public sealed class KeptTotals
 {
