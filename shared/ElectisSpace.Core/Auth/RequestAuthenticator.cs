@@ -29,11 +29,14 @@ public sealed class RequestAuthenticator(AccessTokens tokens, Db db)
     }
 
     /// <summary>The check's row for the claimed user, read on its own.</summary>
-    public Task<SignInRow?> ReadCheckAsync(CurrentUser claimed, CancellationToken ct)
+    public Task<SignInRow?> ReadCheckAsync(CurrentUser claimed, CancellationToken ct) => db.ReadAsync(c => ReadCheckAsync(c, claimed), ct);
+
+    /// <summary>The check's row for the claimed user, read on this connection.</summary>
+    public static Task<SignInRow?> ReadCheckAsync(NpgsqlConnection c, CurrentUser claimed)
     {
         var args = new DynamicParameters();
         AddCheckParameters(args, claimed);
-        return db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SignInRow?>(CheckSql, args), ct);
+        return c.QuerySingleOrDefaultAsync<SignInRow?>(CheckSql, args);
     }
 
     /// <summary>The check's one statement. Its parameters have names of their own, so it can share a list's parameter bag.</summary>
@@ -89,4 +92,7 @@ public sealed class PendingSignIn(CurrentUser claimed, Permission? permission)
 
     /// <summary>The check on its own, for a request whose read did not carry it.</summary>
     public async Task<CurrentUser> RunAsync(RequestAuthenticator auth, CancellationToken ct) => Complete(await auth.ReadCheckAsync(claimed, ct));
+
+    /// <summary>The check on its own, on the connection the request already holds.</summary>
+    public async Task<CurrentUser> RunAsync(NpgsqlConnection c) => Complete(await RequestAuthenticator.ReadCheckAsync(c, claimed));
 }

@@ -169,7 +169,7 @@ public sealed record KeysetList(string Columns, string Table, string PageJoin, s
         {
             rowBeforeKey = totals.Key($"{countSql}\u001f{sort.OrderBy(IdSql)}\u001f{page.Offset}", countArgs);
             if (await totals.FindRowBeforeAsync(c, rowBeforeKey) is { } before)
-                return await ListPage.ReadAsync<T>(c, PageQueryAfter(where(), sort, page, before, out var afterArgs), countSql, afterArgs, totals);
+                (cursor, rowBeforeKey) = (new ListCursor(sort.Spelling, before.SortValue, before.Id, page.Page, page.Limit), null);
         }
         var (sql, args) = PageQuery(where(), sort, page, cursor, withRowBefore: rowBeforeKey is not null);
         var (rows, total) = await ListPage.ReadAsync<T>(c, sql, countSql, args, totals);
@@ -177,11 +177,5 @@ public sealed record KeysetList(string Columns, string Table, string PageJoin, s
         totals.KeepRowBefore(rowBeforeKey, rows[0].SortValue, rows[0].Id);
         rows.RemoveAt(0);
         return (rows, total);
-    }
-
-    private string PageQueryAfter(SqlWhere where, ListSort sort, PageRequest page, KeptTotals.RowBefore before, out DynamicParameters args)
-    {
-        (var sql, args) = PageQuery(where, sort, page, new ListCursor(sort.Spelling, before.SortValue, before.Id, page.Page, page.Limit));
-        return sql;
     }
 }

@@ -153,27 +153,18 @@ public sealed class KeptTotals
     public async Task<RowBefore?> FindRowBeforeAsync(NpgsqlConnection c, string? key)
     {
         if (_totals is null || key is null || !_totals.TryGetValue(key, out RowBefore? kept)) return null;
-        if (SignInPending is { } request)
-        {
-            var args = new DynamicParameters();
-            request.SignInPending!.AddParameters(args);
-            request.CompleteSignIn(await c.QuerySingleOrDefaultAsync<SignInRow>(RequestAuthenticator.CheckSql, args));
-        }
+        if (_request is not null) await _request.CompleteSignInAsync(c);
         return kept!.Version == _version() ? kept : null;
     }
 
-    public void KeepRowBefore(string? key, string? sortValue, Guid id)
-    {
-        if (_totals is null || key is null) return;
-        _totals.Set(key, new RowBefore(_version(), sortValue, id),
-            new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
-    }
+    public void KeepRowBefore(string? key, string? sortValue, Guid id) => Set(key, () => new RowBefore(_version(), sortValue, id));
 
-    public void Keep(string? key, long count)
+    public void Keep(string? key, long count) => Set(key, () => new Total(_version(), count));
+
+    private void Set(string? key, Func<object> value)
     {
         if (_totals is null || key is null) return;
-        _totals.Set(key, new Total(_version(), count),
-            new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+        _totals.Set(key, value(), new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
     }
 
     /// <summary>
