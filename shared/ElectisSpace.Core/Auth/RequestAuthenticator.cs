@@ -70,15 +70,45 @@ public sealed class RequestAuthenticator(AccessTokens tokens, Db db)
 public sealed record SignInRow(string Role, bool IsActive, string Email, bool SessionActive, long ListVersion);
 
 /// <summary>
-/// A request's sign-in check that has not run yet: its token is valid, and the check goes to PostgreSQL in the same batch as
-/// the request's first read (a list page), one round trip instead of two. Nothing read is used, and no answer leaves, before
-/// <see cref="Complete"/> has confirmed the user and demanded the route's permission (Api.Run makes sure of that for every
-/// answer, error or not).
+/// A request's sign-in check that has not run yet: its token is valid, and the check goes to PostgreSQL with work the request
+/// sends anyway, one round trip instead of two. A list sends it in the batch of its first read (Api.RunList); nothing read is
+/// used before <see cref="Complete"/> has confirmed the user and demanded the route's permission. A write sends it in the
+/// batch of its commit (Api.RunWrite, <see cref="CommitCheck"/>): a refused check aborts the batch before COMMIT, so nothing
+/// the request wrote is kept. Either way Api.Run makes sure no answer, error or not, leaves before the check has passed.
 /// </summary>
 public sealed class PendingSignIn(CurrentUser claimed, Permission? permission)
 {
+    // The request's check for Db to send with its commits. An AsyncLocal, so every transaction of the request's flow carries
+    // it without each handler passing it on, and none can commit without it (Db.InTransactionAsync).
+    private static readonly AsyncLocal<PendingSignIn?> RidingWithCommits = new();
+    private int _passed;
+    private int _riding;
+
     /// <summary>The organization the token names, which the check confirms; what the read is scoped to.</summary>
     public Guid OrgId => claimed.OrgId;
+
+    /// <summary>The user as the token has it (role and email from when it was issued).</summary>
+    public CurrentUser Claimed => claimed;
+
+    /// <summary>Whether the token's role has the route's permission: only then may a write run before the check.</summary>
+    public bool ClaimAllowed => permission is not { } p || Permissions.Allows(claimed.Role, p);
+
+    /// <summary>Whether the check has passed (alone, with a read, or at a commit).</summary>
+    public bool Passed => Volatile.Read(ref _passed) == 1;
+
+    /// <summary>The check this request's transactions send with their commits, while it has not passed.</summary>
+    public static PendingSignIn? ForCommit =>
+        RidingWithCommits.Value is { Passed: false } s && Volatile.Read(ref s._riding) == 1 ? s : null;
+
+    /// <summary>From here on in the caller's flow, every commit sends the check until one passes (synchronous, so it holds for the caller).</summary>
+    public void RideWithCommits()
+    {
+        Volatile.Write(ref _riding, 1);
+        RidingWithCommits.Value = this;
+    }
+
+    /// <summary>The request has ended: nothing that inherited its flow sends this check any more.</summary>
+    public void StopRiding() => Volatile.Write(ref _riding, 0);
 
     public void AddParameters(DynamicParameters args) => RequestAuthenticator.AddCheckParameters(args, claimed);
 
@@ -87,12 +117,43 @@ public sealed class PendingSignIn(CurrentUser claimed, Permission? permission)
     {
         var user = RequestAuthenticator.Confirm(claimed, row);
         if (permission is { } p) Permissions.Demand(user, p);
+        Volatile.Write(ref _passed, 1);
         return user;
     }
 
-    /// <summary>The check on its own, for a request whose read did not carry it.</summary>
-    public async Task<CurrentUser> RunAsync(RequestAuthenticator auth, CancellationToken ct) => Complete(await auth.ReadCheckAsync(claimed, ct));
+    /// <summary>The check on its own, for a request whose read or commit did not carry it.</summary>
+    public async Task<CurrentUser> RunAsync(RequestAuthenticator auth, CancellationToken ct)
+    {
+        RidingWithCommits.Value = null; // for this call's flow only: the read below is the check, Db must not send it first too
+        return Complete(await auth.ReadCheckAsync(claimed, ct));
+    }
 
     /// <summary>The check on its own, on the connection the request already holds.</summary>
     public async Task<CurrentUser> RunAsync(NpgsqlConnection c) => Complete(await RequestAuthenticator.ReadCheckAsync(c, claimed));
+
+    /// <summary>SQLSTATE of refuse_sign_in() (migration 0019): the check in a commit batch refused the request.</summary>
+    public const string RefusedAtCommit = "ES401";
+
+    /// <summary>
+    /// The check as the first statement of a commit batch: the same statement as on its own, and a call of refuse_sign_in()
+    /// (which aborts the batch, COMMIT included) unless it finds the user active, the session live and the database's role
+    /// one that has the route's permission. Which of these failed, and so the answer, comes from the check run on its own
+    /// after the rollback (Api.Run).
+    /// </summary>
+    public NpgsqlBatchCommand CommitCheck()
+    {
+        var command = new NpgsqlBatchCommand($"""
+            SELECT refuse_sign_in() FROM (SELECT 1) AS one LEFT JOIN ({RequestAuthenticator.CheckSql}) AS c ON true
+            WHERE NOT coalesce(c.IsActive AND c.SessionActive AND c.Role = ANY(@SignInRoles), false)
+            """);
+        command.Parameters.AddWithValue("SignInUserId", claimed.UserId);
+        command.Parameters.AddWithValue("SignInOrgId", claimed.OrgId);
+        command.Parameters.AddWithValue("SignInSessionId", claimed.SessionId);
+        command.Parameters.AddWithValue("SignInRoles", Enum.GetValues<Role>()
+            .Where(r => permission is not { } p || Permissions.Allows(r, p)).Select(r => EnumNames.Name(r)).ToArray());
+        return command;
+    }
+
+    /// <summary>A commit that carried the check succeeded: it passed (the user, as the token names them, is confirmed).</summary>
+    public void PassedAtCommit() => Volatile.Write(ref _passed, 1);
 }

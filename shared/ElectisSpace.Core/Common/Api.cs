@@ -17,7 +17,7 @@ public static class Api
     /// Bearer routes authenticate and demand the route's Permission, Public and RefreshToken routes run without an access
     /// token. A body reached without a route is refused (500, logged): it never runs with an unchecked caller.
     /// </summary>
-    public static Task<IResult> Run(HttpRequest req, Func<RequestContext, Task<IResult>> body) => Run(req, body, signInWithRead: false);
+    public static Task<IResult> Run(HttpRequest req, Func<RequestContext, Task<IResult>> body) => Run(req, body, SignInRides.Alone);
 
     /// <summary>
     /// <see cref="Run(HttpRequest, Func{RequestContext, Task{IResult}})"/> for a list whose page <see cref="ListCache"/> reads:
@@ -26,11 +26,24 @@ public static class Api
     /// read by <see cref="RequestContext.OrgId"/>; <see cref="RequestContext.User"/> is there once the check has run.
     /// Whatever the body does, no answer (error or not) leaves before the check has passed: it runs on its own then.
     /// </summary>
-    public static Task<IResult> RunList(HttpRequest req, Func<RequestContext, Task<IResult>> body) => Run(req, body, signInWithRead: true);
+    public static Task<IResult> RunList(HttpRequest req, Func<RequestContext, Task<IResult>> body) => Run(req, body, SignInRides.WithRead);
 
-    private static async Task<IResult> Run(HttpRequest req, Func<RequestContext, Task<IResult>> body, bool signInWithRead)
+    /// <summary>
+    /// <see cref="Run(HttpRequest, Func{RequestContext, Task{IResult}})"/> for a write whose every effect is a
+    /// <see cref="Db"/> transaction: when the token's role has the route's permission, the body runs as the token's user and
+    /// the database's sign-in check goes to PostgreSQL in the batch of the first commit (<see cref="PendingSignIn.CommitCheck"/>),
+    /// which it aborts when refused — the write costs one round trip fewer and nothing is kept for a refused caller. A
+    /// statement outside a transaction runs the check first (Db.ReadAsync); no answer leaves before the check has passed.
+    /// Not for bodies with other effects (AIMS calls, queue messages, orchestrations), which would act before the check.
+    /// </summary>
+    public static Task<IResult> RunWrite(HttpRequest req, Func<RequestContext, Task<IResult>> body) => Run(req, body, SignInRides.WithCommit);
+
+    private enum SignInRides { Alone, WithRead, WithCommit }
+
+    private static async Task<IResult> Run(HttpRequest req, Func<RequestContext, Task<IResult>> body, SignInRides rides)
     {
         var ctx = new RequestContext(req);
+        PendingSignIn? riding = null;
         try
         {
             var route = ApiRoute.Current(req.HttpContext)
@@ -39,7 +52,13 @@ public static class Api
             {
                 var auth = ctx.Service<RequestAuthenticator>();
                 var signIn = new PendingSignIn(await auth.ClaimAsync(req), route.Permission);
-                if (signInWithRead) ctx.SignInPending = signIn;
+                if (rides == SignInRides.WithRead) ctx.SignInPending = signIn;
+                else if (rides == SignInRides.WithCommit && signIn.ClaimAllowed)
+                {
+                    ctx.SignInPending = signIn;
+                    ctx.User = signIn.Claimed;
+                    (riding = signIn).RideWithCommits();
+                }
                 else ctx.User = await signIn.RunAsync(auth, ctx.Aborted);
             }
             IResult result;
@@ -49,7 +68,8 @@ public static class Api
             }
             catch when (ctx.SignInPending is not null)
             {
-                // The body failed before its read carried the check (a bad query string, say): the caller's 401 comes first.
+                // The body failed before its read or commit carried the check (a bad query string, a missing row, a refused
+                // check): the check runs on its own, so a refused caller gets its 401/403 and learns nothing else.
                 await ctx.CompleteSignInAsync();
                 throw;
             }
@@ -90,6 +110,10 @@ public static class Api
             return ApiResults.Error(new ApiException(500, ErrorCodes.Internal,
                 $"An unexpected error occurred. Quote trace id {id} when reporting it."));
         }
+        finally
+        {
+            riding?.StopRiding(); // work started in the request's flow (which inherits it) sends no check after the request
+        }
     }
 
     private static bool IsClientDisconnect(Exception e, HttpRequest req) =>
@@ -102,15 +126,15 @@ public sealed class RequestContext(HttpRequest request)
     private CurrentUser? _user;
     public HttpRequest Request { get; } = request;
 
-    /// <summary>The sign-in check still to run, when the route lets it ride with the first list read (<see cref="Api.RunList"/>).</summary>
+    /// <summary>The sign-in check still to run, when the route lets it ride with the first list read or commit (<see cref="Api.RunList"/>, <see cref="Api.RunWrite"/>).</summary>
     public PendingSignIn? SignInPending { get; set; }
 
-    /// <summary>Runs the pending sign-in check on its own, if it has not run: 401/403 when it fails.</summary>
+    /// <summary>Runs the pending sign-in check on its own, if it has not passed: 401/403 when it fails.</summary>
     public async Task CompleteSignInAsync()
     {
         if (SignInPending is not { } signIn) return;
         SignInPending = null;
-        User = await signIn.RunAsync(Service<RequestAuthenticator>(), Aborted);
+        if (!signIn.Passed) User = await signIn.RunAsync(Service<RequestAuthenticator>(), Aborted);
     }
 
     /// <summary>Runs the pending sign-in check on its own on this connection (the request already holds it), if it has not run.</summary>

@@ -89,7 +89,7 @@ public static partial class ConferenceHandlers
         });
     });
 
-    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>
+    public static Task<IResult> Create(HttpRequest req) => Api.RunWrite(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<CreateConferenceRoomRequest>();
         new Validator().Required("externalId", body.ExternalId).ExternalId("externalId", body.ExternalId?.Trim())
@@ -112,7 +112,7 @@ public static partial class ConferenceHandlers
         return ApiResults.Created(ConferenceRoomDto.From(row));
     });
 
-    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
         var patch = await ctx.ReadPatchAsync<UpdateConferenceRoomRequest>();
@@ -142,7 +142,7 @@ public static partial class ConferenceHandlers
         return ApiResults.Ok(ConferenceRoomDto.From(row));
     });
 
-    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
         await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
@@ -158,7 +158,7 @@ public static partial class ConferenceHandlers
     });
 
     /// <summary>Meeting on (with optional details) or off (details cleared); the label follows to page 2 or 1.</summary>
-    public static Task<IResult> Toggle(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Toggle(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
         var body = await ctx.ReadOptionalJsonAsync<ToggleMeetingRequest>();
@@ -200,7 +200,7 @@ public static partial class ConferenceHandlers
         return ApiResults.Ok(ConferenceRoomDto.From(row));
     });
 
-    public static Task<IResult> FlipPage(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> FlipPage(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
         var body = await ctx.ReadOptionalJsonAsync<FlipPageRequest>();

@@ -44,10 +44,11 @@ public sealed class CommitBatch
     /// Writes the kept rows and commits, in one round trip. The COMMIT is a statement of the batch, so Npgsql sees the
     /// transaction end from the server's answer (the transaction object then counts as completed and is not rolled back
     /// on dispose); if any row fails, PostgreSQL skips the rest of the batch, COMMIT included, and disposing rolls back.
+    /// A first statement (the request's sign-in check, which aborts the batch when it refuses) goes before the rows.
     /// </summary>
-    internal async Task CommitAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    internal async Task CommitAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NpgsqlBatchCommand? first, CancellationToken ct)
     {
-        var commands = _parts.Select(p => p.ToCommand()).OfType<NpgsqlBatchCommand>().ToList();
+        var commands = _parts.Select(p => p.ToCommand()).OfType<NpgsqlBatchCommand>().Prepend(first).OfType<NpgsqlBatchCommand>().ToList();
         if (commands.Count == 0)
         {
             await tx.CommitAsync(ct);

@@ -1,3 +1,4 @@
+using ElectisSpace.Core.Auth;
 using ElectisSpace.Core.Sync;
 
 namespace ElectisSpace.Core.Database;
@@ -17,7 +18,13 @@ public sealed class Db(NpgsqlDataSource dataSource, OutboxCommits? outboxCommits
         for (var attempt = 1; ; attempt++)
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
-            try { return await work(conn); }
+            try
+            {
+                // A write's check rides with its commit (Api.RunWrite); a statement outside a transaction may write too, so
+                // there the check goes first.
+                if (PendingSignIn.ForCommit is { } signIn) await signIn.RunAsync(conn);
+                return await work(conn);
+            }
             catch (PostgresException e) when (attempt < 3 && IsStalePreparedStatement(e)) { }
             catch (PostgresException e) { throw DbErrors.Translate(e); }
         }
@@ -35,6 +42,8 @@ public sealed class Db(NpgsqlDataSource dataSource, OutboxCommits? outboxCommits
     /// <summary>
     /// Runs work in one transaction and commits (with the rows kept for the commit, <see cref="CommitBatch"/>); any
     /// exception rolls everything back (entity, audit and outbox rows together). Serialization failures, deadlocks and stale prepared statements are retried, they are not the caller's fault.
+    /// A request's sign-in check still to pass (<see cref="PendingSignIn.ForCommit"/>) is the first statement of the commit
+    /// batch: refused, it aborts the batch and nothing is kept.
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct = default)
     {
@@ -47,7 +56,9 @@ public sealed class Db(NpgsqlDataSource dataSource, OutboxCommits? outboxCommits
             try
             {
                 var result = await work(conn, tx);
-                await batch.CommitAsync(conn, tx, ct);
+                var signIn = PendingSignIn.ForCommit;
+                await batch.CommitAsync(conn, tx, signIn?.CommitCheck(), ct);
+                signIn?.PassedAtCommit();
                 if (outboxCommits is not null && batch.Find<OutboxRows>() is { } outbox)
                     foreach (var orgId in outbox.Organizations) outboxCommits.Add(orgId);
                 return result;
@@ -55,6 +66,13 @@ public sealed class Db(NpgsqlDataSource dataSource, OutboxCommits? outboxCommits
             catch (PostgresException e) when (attempt < 3 && (e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
                                                               || IsStalePreparedStatement(e)))
             {
+            }
+            catch (PostgresException e) when (e.SqlState == PendingSignIn.RefusedAtCommit)
+            {
+                // Api.Run answers 401/403 from the check run on its own; this is the answer only if that check now passes
+                // (the user was changed back in between), and then trying again is right.
+                throw new ApiException(503, ErrorCodes.ServiceUnavailable, "The sign-in could not be confirmed. Try again.")
+                    { RetryAfterSeconds = 1 };
             }
             catch (PostgresException e)
             {

@@ -53,7 +53,7 @@ public static class PeopleHandlers
         });
     });
 
-    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>
+    public static Task<IResult> Create(HttpRequest req) => Api.RunWrite(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<CreatePersonRequest>();
         var v = new Validator().MaxLength("externalId", body.ExternalId?.Trim(), 64);
@@ -72,7 +72,7 @@ public static class PeopleHandlers
         return ApiResults.Created(PersonDto.From(created));
     });
 
-    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
         var patch = await ctx.ReadPatchAsync<UpdatePersonRequest>();
@@ -104,7 +104,7 @@ public static class PeopleHandlers
         return ApiResults.Ok(PersonDto.From(after));
     });
 
-    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
         await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
@@ -121,7 +121,7 @@ public static class PeopleHandlers
         return ApiResults.NoContent();
     });
 
-    public static Task<IResult> Assign(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Assign(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
         var body = await ctx.ReadJsonAsync<AssignPersonRequest>();
@@ -139,7 +139,7 @@ public static class PeopleHandlers
         return ApiResults.Ok(PersonDto.From(after));
     });
 
-    public static Task<IResult> Unassign(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Unassign(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
         var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>

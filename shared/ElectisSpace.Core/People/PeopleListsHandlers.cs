@@ -65,7 +65,7 @@ public static class PeopleListsHandlers
         return ApiResults.Ok(dto);
     });
 
-    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>
+    public static Task<IResult> Create(HttpRequest req) => Api.RunWrite(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<CreatePeopleListRequest>();
         new Validator().Required("name", body.Name).MaxLength("name", body.Name?.Trim(), 100)
@@ -84,7 +84,7 @@ public static class PeopleListsHandlers
         return ApiResults.Created(dto);
     });
 
-    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var listId = RequestContext.ParseId(id, "People list");
         var body = await ctx.ReadJsonAsync<UpdatePeopleListRequest>();
@@ -115,7 +115,7 @@ public static class PeopleListsHandlers
         return ApiResults.Ok(dto);
     });
 
-    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var listId = RequestContext.ParseId(id, "People list");
         var orgId = ctx.User.OrgId;
@@ -133,7 +133,7 @@ public static class PeopleListsHandlers
     /// else is unassigned. Entries whose person or space is gone (or whose space another entry took) are reported, not fatal.
     /// Only people whose place actually changes are written and queued, so loading the same list twice is a no-op.
     /// </summary>
-    public static Task<IResult> Load(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Load(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var listId = RequestContext.ParseId(id, "People list");
         var orgId = ctx.User.OrgId;

@@ -45,7 +45,7 @@ public static class SpacesHandlers
         });
     });
 
-    public static Task<IResult> Create(HttpRequest req) => Api.Run(req, async ctx =>
+    public static Task<IResult> Create(HttpRequest req) => Api.RunWrite(req, async ctx =>
     {
         var body = await ctx.ReadJsonAsync<CreateSpaceRequest>();
         var v = new Validator().Required("externalId", body.ExternalId).ExternalId("externalId", body.ExternalId?.Trim())
@@ -72,7 +72,7 @@ public static class SpacesHandlers
         return ApiResults.Created(SpaceDto.From(created));
     });
 
-    public static Task<IResult> Update(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Update(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var spaceId = RequestContext.ParseId(id, "Space");
         var patch = await ctx.ReadPatchAsync<UpdateSpaceRequest>();
@@ -103,7 +103,7 @@ public static class SpacesHandlers
         return ApiResults.Ok(SpaceDto.From(after));
     });
 
-    public static Task<IResult> AssignLabel(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> AssignLabel(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var spaceId = RequestContext.ParseId(id, "Space");
         var body = await ctx.ReadJsonAsync<AssignLabelRequest>();
@@ -124,7 +124,7 @@ public static class SpacesHandlers
         return ApiResults.Ok(SpaceDto.From(after));
     });
 
-    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.Run(req, async ctx =>
+    public static Task<IResult> Delete(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var spaceId = RequestContext.ParseId(id, "Space");
         await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>

@@ -9,7 +9,11 @@ public static class NpgsqlTrace
     /// The statements and batches Npgsql sent while serving one request, found by the request's trace id (the request
     /// carries a traceparent; ASP.NET Core's request activity and Npgsql's command activities share its trace).
     /// </summary>
-    public static async Task<(HttpResponseMessage Response, List<string> Commands)> GetAsync(HttpClient c, string url)
+    public static Task<(HttpResponseMessage Response, List<string> Commands)> GetAsync(HttpClient c, string url) =>
+        SendAsync(c, new HttpRequestMessage(HttpMethod.Get, url));
+
+    /// <summary><see cref="GetAsync"/> for any request.</summary>
+    public static async Task<(HttpResponseMessage Response, List<string> Commands)> SendAsync(HttpClient c, HttpRequestMessage request)
     {
         var traceId = ActivityTraceId.CreateRandom();
         var commands = new List<string>();
@@ -24,7 +28,7 @@ public static class NpgsqlTrace
             },
         };
         ActivitySource.AddActivityListener(listener);
-        using var req = new HttpRequestMessage(HttpMethod.Get, url);
+        using var req = request;
         req.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
         var res = await c.SendAsync(req);
         await res.Content.LoadIntoBufferAsync();
