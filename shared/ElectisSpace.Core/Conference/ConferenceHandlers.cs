@@ -174,23 +174,33 @@ public static partial class ConferenceHandlers
         var row = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
-            var before = await GetAsync(c, tx, orgId, roomId, forUpdate: true) ?? throw ApiException.NotFound("Conference room");
-            var on = !before.HasMeeting;
-            var after = await c.QuerySingleAsync<ConferenceRoomRow>($"""
-                UPDATE conference_rooms SET has_meeting = @on, meeting_name = @name, start_time = @start, end_time = @end,
-                       participants = @participants, current_page = @page, sync_status = 'pending', sync_error = NULL,
-                       version = version + 1, updated_at = now()
+            // One round trip: the lock and the room as it was, then the update, which turns the meeting on or off from the
+            // locked row's own has_meeting (so it needs nothing from the first statement) and returns the room as it is.
+            ConferenceRoomRow? before, after;
+            await using (var read = await c.QueryMultipleAsync($"""
+                {Select} WHERE org_id = @orgId AND id = @roomId FOR UPDATE;
+                UPDATE conference_rooms SET has_meeting = NOT has_meeting,
+                       meeting_name = CASE WHEN has_meeting THEN NULL ELSE @name END,
+                       start_time = CASE WHEN has_meeting THEN NULL ELSE @start END,
+                       end_time = CASE WHEN has_meeting THEN NULL ELSE @end END,
+                       participants = CASE WHEN has_meeting THEN ARRAY[]::text[] ELSE @participants END,
+                       current_page = CASE WHEN has_meeting THEN @availablePage ELSE @meetingPage END,
+                       sync_status = 'pending', sync_error = NULL, version = version + 1, updated_at = now()
                 WHERE org_id = @orgId AND id = @roomId
                 RETURNING {ColumnList}
                 """, new
             {
-                orgId, roomId, on,
-                name = on ? Text.OrNull(body.MeetingName) : null,
-                start = on ? body.StartTime : null,
-                end = on ? body.EndTime : null,
-                participants = on ? body.Participants?.Select(p => p.Trim()).ToArray() ?? [] : Array.Empty<string>(),
-                page = on ? MeetingPage : AvailablePage,
-            }, tx);
+                orgId, roomId,
+                name = Text.OrNull(body.MeetingName), start = body.StartTime, end = body.EndTime,
+                participants = body.Participants?.Select(p => p.Trim()).ToArray() ?? [],
+                availablePage = AvailablePage, meetingPage = MeetingPage,
+            }, tx))
+            {
+                before = await read.ReadSingleOrDefaultAsync<ConferenceRoomRow>();
+                after = await read.ReadSingleOrDefaultAsync<ConferenceRoomRow>();
+            }
+            if (before is null || after is null) throw ApiException.NotFound("Conference room");
+            var on = after.HasMeeting;
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.UpsertArticle);
             if (before.LabelCode is { } label)
                 await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.FlipPage, new { labelCode = label, page = on ? MeetingPage : AvailablePage });

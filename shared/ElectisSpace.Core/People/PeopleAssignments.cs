@@ -39,8 +39,9 @@ public static class PeopleAssignments
 
     /// <summary>Level 2 of the lock order: locks the space for a change of occupant or a delete; false when there is no such space.</summary>
     public static async Task<bool> LockSpaceAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid spaceId) =>
-        await c.QuerySingleOrDefaultAsync<Guid?>("SELECT id FROM spaces WHERE org_id = @orgId AND id = @spaceId FOR UPDATE",
-            new { orgId, spaceId }, tx) is not null;
+        await c.QuerySingleOrDefaultAsync<Guid?>(LockSpaceSql, new { orgId, spaceId }, tx) is not null;
+
+    private const string LockSpaceSql = "SELECT id FROM spaces WHERE org_id = @orgId AND id = @spaceId FOR UPDATE";
 
     /// <summary>
     /// Takes the person off <paramref name="fromSpaceId"/> and gives it a fresh POOL id, only if it still sits there;
@@ -80,30 +81,41 @@ public static class PeopleAssignments
     /// <summary>
     /// Puts the person in the space, following the lock order: the space first, then the person. 404 for an unknown
     /// person or space, 409 naming the occupant when someone else sits there. The old space is re-pushed empty, the POOL
-    /// article is deleted, the new space is pushed. Returns the person as it was before.
+    /// article is deleted, the new space is pushed. Returns the person as it was before and as it is now.
+    /// Two round trips: the space lock, the person lock and the occupant go in one batch (PostgreSQL runs its statements
+    /// in order, each with a fresh snapshot, so the occupant is read after the space lock is granted, as OccupantAsync
+    /// requires), then the update returns the row as the API shows it.
     /// </summary>
-    public static async Task<PersonRow> AssignAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid personId, Guid spaceId)
+    public static async Task<(PersonRow Before, PersonRow After)> AssignAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid personId, Guid spaceId)
     {
-        var spaceExists = await LockSpaceAsync(c, tx, orgId, spaceId);
-        var person = await PeopleRepository.GetAsync(c, orgId, personId, tx, forUpdate: true) ?? throw ApiException.NotFound("Person");
+        PersonRow? person, other;
+        bool spaceExists;
+        await using (var read = await c.QueryMultipleAsync($"""
+            {LockSpaceSql};
+            {PeopleRepository.GetSql(forUpdate: true)};
+            {PeopleRepository.GetOnSpaceSql(forUpdate: false)}
+            """, new { orgId, spaceId, id = personId }, tx))
+        {
+            spaceExists = await read.ReadSingleOrDefaultAsync<Guid?>() is not null;
+            person = await read.ReadSingleOrDefaultAsync<PersonRow>();
+            other = await read.ReadSingleOrDefaultAsync<PersonRow>();
+        }
+        if (person is null) throw ApiException.NotFound("Person");
         if (!spaceExists) throw ApiException.NotFound("Space");
-        if (person.AssignedSpaceId == spaceId) return person;
-        // Not locked: the person already holds its own lock, and a second person lock out of id order could deadlock
-        // (two people swapping spaces). Nobody can sit down here while we hold the space; someone leaving is still a 409.
-        if (await OccupantAsync(c, tx, orgId, spaceId, lockIt: false) is { } other)
+        if (person.AssignedSpaceId == spaceId) return (person, person);
+        // The occupant is not locked: the person already holds its own lock, and a second person lock out of id order could
+        // deadlock (two people swapping spaces). Nobody can sit down here while we hold the space; someone leaving is still a 409.
+        if (other is not null)
             throw ApiException.Conflict("This space is already assigned to someone else.",
                 new { spaceId, personId = other.Id, personExternalId = other.ExternalId });
 
-        await c.ExecuteAsync("""
-            UPDATE people SET assigned_space_id = @spaceId, virtual_space_id = NULL, sync_status = 'pending', sync_error = NULL,
-                   version = version + 1, updated_at = now()
-            WHERE org_id = @orgId AND id = @personId
-            """, new { orgId, spaceId, personId }, tx);
+        var after = await PeopleRepository.UpdateAsync(c, tx, orgId, personId,
+            "assigned_space_id = @spaceId, virtual_space_id = NULL, sync_status = 'pending', sync_error = NULL", new { spaceId });
         if (person.VirtualSpaceId is { } pool)
             await Outbox.EnqueueAsync(c, tx, orgId, "person", personId, SyncJobs.DeleteArticle, new { articleId = pool });
         if (person.AssignedSpaceId is { } old)
             await Outbox.EnqueueAsync(c, tx, orgId, "space", old, SyncJobs.UpsertArticle);
         await Outbox.EnqueueAsync(c, tx, orgId, "space", spaceId, SyncJobs.UpsertArticle);
-        return person;
+        return (person, after);
     }
 }

@@ -89,14 +89,10 @@ public static class PeopleHandlers
             var before = await PeopleRepository.GetAsync(c, orgId, personId, tx, forUpdate: true) ?? throw ApiException.NotFound("Person");
             Concurrency.Check(expected, before.Version, "This person");
             var data = EntityData.Merge(EntityData.Parse(before.Data), dataPatch);
-            await c.ExecuteAsync("""
-                UPDATE people SET external_id = @externalId, data = @data::jsonb, sync_status = 'pending', sync_error = NULL,
-                       version = version + 1, updated_at = now()
-                WHERE org_id = @orgId AND id = @personId
-                """, new { orgId, personId, externalId = patch.Has("externalId") ? Text.OrNull(body.ExternalId) : before.ExternalId,
-                           data = Json.Serialize(data) }, tx);
+            var row = await PeopleRepository.UpdateAsync(c, tx, orgId, personId,
+                "external_id = @externalId, data = @data::jsonb, sync_status = 'pending', sync_error = NULL",
+                new { externalId = patch.Has("externalId") ? Text.OrNull(body.ExternalId) : before.ExternalId, data = Json.Serialize(data) });
             await PeopleAssignments.EnqueueArticleAsync(c, tx, orgId, personId, before.AssignedSpaceId);
-            var row = (await PeopleRepository.GetAsync(c, orgId, personId, tx))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Update, Entity, personId, PersonDto.From(before), PersonDto.From(row));
             return row;
         }, ctx.Aborted);
@@ -131,8 +127,7 @@ public static class PeopleHandlers
         {
             var orgId = ctx.User.OrgId;
             // Space, then person: the lock order (PeopleAssignments).
-            var before = await PeopleAssignments.AssignAsync(c, tx, orgId, personId, body.SpaceId!.Value);
-            var row = (await PeopleRepository.GetAsync(c, orgId, personId, tx))!;
+            var (before, row) = await PeopleAssignments.AssignAsync(c, tx, orgId, personId, body.SpaceId!.Value);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Assign, Entity, personId, PersonDto.From(before), PersonDto.From(row));
             return row;
         }, ctx.Aborted);

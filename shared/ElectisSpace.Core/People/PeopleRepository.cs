@@ -62,14 +62,37 @@ public static class PeopleRepository
             """, new { orgId, externalId, dataJson }, tx);
 
     public static Task<PersonRow?> GetAsync(NpgsqlConnection c, Guid orgId, Guid id, NpgsqlTransaction? tx = null, bool forUpdate = false) =>
-        c.QuerySingleOrDefaultAsync<PersonRow>(
-            $"{Select} WHERE p.org_id = @orgId AND p.id = @id{(forUpdate ? " FOR UPDATE OF p" : "")}", new { orgId, id }, tx);
+        c.QuerySingleOrDefaultAsync<PersonRow>(GetSql(forUpdate), new { orgId, id }, tx);
+
+    /// <summary>GetAsync's statement (parameters orgId, id), for a caller that sends it in a batch.</summary>
+    public static string GetSql(bool forUpdate) => $"{Select} WHERE p.org_id = @orgId AND p.id = @id{(forUpdate ? " FOR UPDATE OF p" : "")}";
 
     /// <summary>Who sits on the space. With forUpdate the row is locked and rechecked after any wait, so a person who
     /// left the space meanwhile is not returned.</summary>
     public static Task<PersonRow?> GetOnSpaceAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid spaceId, bool forUpdate) =>
-        c.QuerySingleOrDefaultAsync<PersonRow>(
-            $"{Select} WHERE p.org_id = @orgId AND p.assigned_space_id = @spaceId{(forUpdate ? " FOR UPDATE OF p" : "")}", new { orgId, spaceId }, tx);
+        c.QuerySingleOrDefaultAsync<PersonRow>(GetOnSpaceSql(forUpdate), new { orgId, spaceId }, tx);
+
+    /// <summary>GetOnSpaceAsync's statement (parameters orgId, spaceId), for a caller that sends it in a batch.</summary>
+    public static string GetOnSpaceSql(bool forUpdate) =>
+        $"{Select} WHERE p.org_id = @orgId AND p.assigned_space_id = @spaceId{(forUpdate ? " FOR UPDATE OF p" : "")}";
+
+    /// <summary>
+    /// Updates the person (set: fixed SQL assignments over the named parameters in args) with a new version, and reads it
+    /// back as the API shows it, in one statement.
+    /// </summary>
+    public static Task<PersonRow> UpdateAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid id, string set, object args)
+    {
+        var parameters = new DynamicParameters(args);
+        parameters.Add("orgId", orgId);
+        parameters.Add("id", id);
+        return c.QuerySingleAsync<PersonRow>($"""
+            WITH p AS (
+                UPDATE people SET {set}, version = version + 1, updated_at = now()
+                WHERE org_id = @orgId AND id = @id RETURNING *)
+            {Columns}
+            FROM p {Join}
+            """, parameters, tx);
+    }
 
     /// <summary>The list's filters as a WHERE of fixed fragments (see SqlWhere); search is index-backed (see Like.AddSearch).</summary>
     public static SqlWhere Where(Guid orgId, PeopleFilter f)

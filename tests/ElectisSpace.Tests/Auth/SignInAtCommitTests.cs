@@ -31,10 +31,12 @@ public sealed class SignInAtCommitTests(TestApp app) : IClassFixture<TestApp>
         Assert.Contains("audit_logs", sent[1]);
         Assert.Equal(1, await app.CountAsync("SELECT count(*) FROM people WHERE org_id = @OrgId", new { org.OrgId }));
 
-        foreach (var request in new[] { Post($"/api/people/{ada.Id()}/assign", new { spaceId = space.Id() }), Post($"/api/conference/{room.Id()}/toggle") })
+        // assign: the space and person locks with the occupant, the update, the commit; toggle: the lock with the update, the commit
+        foreach (var (request, roundTrips) in new[] { (Post($"/api/people/{ada.Id()}/assign", new { spaceId = space.Id() }), 3), (Post($"/api/conference/{room.Id()}/toggle"), 2) })
         {
             var (res, commands) = await NpgsqlTrace.SendAsync(c, request);
             await HttpAssert.Status(res, HttpStatusCode.OK);
+            Assert.Equal(roundTrips, commands.Count);
             Assert.Single(commands, s => s.Contains("refresh_tokens"));
             Assert.Contains("refresh_tokens", commands[^1]);
         }
