@@ -137,14 +137,6 @@ public sealed class RequestContext(HttpRequest request)
         if (!signIn.Passed) User = await signIn.RunAsync(Service<RequestAuthenticator>(), Aborted);
     }
 
-    /// <summary>Runs the pending sign-in check on its own on this connection (the request already holds it), if it has not run.</summary>
-    public async Task CompleteSignInAsync(NpgsqlConnection c)
-    {
-        if (SignInPending is not { } signIn) return;
-        SignInPending = null;
-        User = await signIn.RunAsync(c);
-    }
-
     /// <summary>Confirms the pending sign-in with the check's row, read in the batch of a list page: 401/403 when it fails.</summary>
     public void CompleteSignIn(SignInRow? row)
     {

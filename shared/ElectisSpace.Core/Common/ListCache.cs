@@ -146,16 +146,19 @@ public sealed class KeptTotals
     public sealed record RowBefore(long Version, string? SortValue, Guid Id);
 
     /// <summary>
-    /// The row before an offset page kept under this key for the current change counter. When the request's sign-in check
-    /// is still to run (it would have gone in the page's batch), it runs here on the same connection first: the counter
-    /// decides, and a second connection per request could starve the pool.
+    /// The row before an offset page kept under this key: for the current change counter or, while the request's sign-in
+    /// check is still to run (so the counter is not known yet), for any counter. The caller then reads the range in the
+    /// check's batch and uses it only if the row is still <see cref="IsCurrent"/> (a change in between is rare; the offset
+    /// is walked then).
     /// </summary>
-    public async Task<RowBefore?> FindRowBeforeAsync(NpgsqlConnection c, string? key)
+    public RowBefore? FindRowBefore(string? key)
     {
         if (_totals is null || key is null || !_totals.TryGetValue(key, out RowBefore? kept)) return null;
-        if (_request is not null) await _request.CompleteSignInAsync(c);
-        return kept!.Version == _version() ? kept : null;
+        return SignInPending is not null || IsCurrent(kept!) ? kept : null;
     }
+
+    /// <summary>Whether the row was kept under the change counter the request read (its sign-in check must have run).</summary>
+    public bool IsCurrent(RowBefore kept) => kept.Version == _version();
 
     public void KeepRowBefore(string? key, string? sortValue, Guid id) => Set(key, () => new RowBefore(_version(), sortValue, id));
 
