@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Common;
+using Dapper;
 using ElectisSpace.Tests.Infrastructure;
 
 namespace ElectisSpace.Tests.Auth;
@@ -120,5 +123,35 @@ public sealed class SignInAtCommitTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(1, await Named("Still"));
         await HttpAssert.Status(await admin.PostAsJsonAsync("/api/users", new { email = "x@example.test", password = "User-Passw0rd", role = "viewer" }),
             HttpStatusCode.Forbidden, "FORBIDDEN");
+    }
+
+    [Fact]
+    public async Task While_a_check_rides_with_commits_a_statement_outside_a_transaction_waits_for_it_and_a_refused_commit_keeps_nothing()
+    {
+        // Db's side of Api.RunWrite, for bodies that do more than their handlers do today: a refused caller runs nothing.
+        var org = await app.CreateOrgAsync();
+        await app.ExecAsync("UPDATE users SET is_active = false WHERE id = @AdminId", new { org.AdminId });
+        const string lists = "SELECT count(*) FROM people_lists WHERE org_id = @OrgId";
+        var signIn = new PendingSignIn(new CurrentUser(org.AdminId, org.OrgId, Role.Admin, org.AdminEmail), Permission.PeopleWrite);
+        signIn.RideWithCommits();
+        try
+        {
+            const string insert = "INSERT INTO people_lists (org_id, name) VALUES (@OrgId, 'Never')";
+            var outside = await Assert.ThrowsAsync<ApiException>(() => app.Db.ReadAsync(c => c.ExecuteAsync(insert, new { org.OrgId })));
+            Assert.Equal(401, outside.Status);
+            Assert.False(signIn.Passed);
+
+            var inside = await Assert.ThrowsAsync<ApiException>(() => app.Db.InTransactionAsync((c, tx) => c.ExecuteAsync(insert, new { org.OrgId }, tx)));
+            Assert.Equal(503, inside.Status); // refused at commit; Api.Run would answer the 401 from the check run on its own
+            Assert.Equal(0, await app.CountAsync(lists, new { org.OrgId }));
+        }
+        finally
+        {
+            signIn.StopRiding();
+        }
+
+        // Ridden no more (the request ended): the same statements are not checked.
+        await app.Db.InTransactionAsync((c, tx) => c.ExecuteAsync("INSERT INTO people_lists (org_id, name) VALUES (@OrgId, 'After')", new { org.OrgId }, tx));
+        Assert.Equal(1, await app.CountAsync(lists, new { org.OrgId }));
     }
 }
