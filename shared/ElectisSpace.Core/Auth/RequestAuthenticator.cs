@@ -50,10 +50,12 @@ public sealed class RequestAuthenticator(AccessTokens tokens, Db db)
 
     public static void AddCheckParameters(DynamicParameters args, CurrentUser claimed)
     {
-        args.Add("SignInUserId", claimed.UserId);
-        args.Add("SignInOrgId", claimed.OrgId);
-        args.Add("SignInSessionId", claimed.SessionId);
+        foreach (var (name, value) in CheckParameters(claimed)) args.Add(name, value);
     }
+
+    /// <summary>The values of the parameters <see cref="CheckSql"/> names, by name.</summary>
+    internal static (string Name, object Value)[] CheckParameters(CurrentUser claimed) =>
+        [("SignInUserId", claimed.UserId), ("SignInOrgId", claimed.OrgId), ("SignInSessionId", claimed.SessionId)];
 
     /// <summary>The user with the role, email and list counter the check read, or 401 when the check found no active user or session.</summary>
     public static CurrentUser Confirm(CurrentUser claimed, SignInRow? row)
@@ -91,7 +93,9 @@ public sealed class PendingSignIn(CurrentUser claimed, Permission? permission)
     public CurrentUser Claimed => claimed;
 
     /// <summary>Whether the token's role has the route's permission: only then may a write run before the check.</summary>
-    public bool ClaimAllowed => permission is not { } p || Permissions.Allows(claimed.Role, p);
+    public bool ClaimAllowed => Allows(claimed.Role);
+
+    private bool Allows(Role role) => permission is not { } p || Permissions.Allows(role, p);
 
     /// <summary>Whether the check has passed (alone, with a read, or at a commit).</summary>
     public bool Passed => Volatile.Read(ref _passed) == 1;
@@ -146,11 +150,8 @@ public sealed class PendingSignIn(CurrentUser claimed, Permission? permission)
             SELECT refuse_sign_in() FROM (SELECT 1) AS one LEFT JOIN ({RequestAuthenticator.CheckSql}) AS c ON true
             WHERE NOT coalesce(c.IsActive AND c.SessionActive AND c.Role = ANY(@SignInRoles), false)
             """);
-        command.Parameters.AddWithValue("SignInUserId", claimed.UserId);
-        command.Parameters.AddWithValue("SignInOrgId", claimed.OrgId);
-        command.Parameters.AddWithValue("SignInSessionId", claimed.SessionId);
-        command.Parameters.AddWithValue("SignInRoles", Enum.GetValues<Role>()
-            .Where(r => permission is not { } p || Permissions.Allows(r, p)).Select(r => EnumNames.Name(r)).ToArray());
+        foreach (var (name, value) in RequestAuthenticator.CheckParameters(claimed)) command.Parameters.AddWithValue(name, value);
+        command.Parameters.AddWithValue("SignInRoles", Enum.GetValues<Role>().Where(Allows).Select(r => EnumNames.Name(r)).ToArray());
         return command;
     }
 
