@@ -35,6 +35,9 @@ public static class LoadBench
         double P50Ms, double P95Ms, double P99Ms, double MaxMs, int Errors, string? FirstError, double HostRssMaxMb)
     {
         public string Generator { get; init; } = ".NET HttpClient";
+
+        /// <summary>Where the run's CPU went, per request (null for the peer, whose processes are not measured).</summary>
+        public CpuMeter.PerRequest? Cpu { get; init; }
     }
 
     public const string NewSearchTerm = "people search, a new term each request";
@@ -50,7 +53,14 @@ public static class LoadBench
 
     /// <summary>A workload: Send for the .NET driver; Wrk, when given and wrk is installed, for wrk (the lighter generator).</summary>
     private sealed record Workload(string Name, Func<HttpClient, int, Task<HttpResponseMessage>> Send, int[]? Clients = null, int? Budget = null,
-        bool Warm = true, WrkSpec? Wrk = null);
+        bool Warm = true, WrkSpec? Wrk = null)
+    {
+        /// <summary>Runs before each measured run, for requests that depend on the data's state (which the runs before changed).</summary>
+        public Func<Task>? Prepare { get; init; }
+
+        /// <summary>wrk's script made after Prepare, for such a workload (else Wrk).</summary>
+        public Func<WrkSpec>? WrkAfterPrepare { get; init; }
+    }
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -101,7 +111,7 @@ public static class LoadBench
 
         var results = new List<RunResult>();
         var rng = new Random(18);
-        var assignNext = 0;
+        var moves = new AssignMoves(seed.OrgId, seed.PersonIds, seed.SpaceIds);
         var cursorPage50 = await CursorForPageAsync(seed.Client, 50, 100);
         var cursorPath = $"/api/people?limit=100&cursor={Uri.EscapeDataString(cursorPage50)}";
         Workload Get(string name, string path) => new(name, (c, _) => c.GetAsync(path), Wrk: new WrkSpec(path));
@@ -161,21 +171,12 @@ public static class LoadBench
                       return wrk.format("POST", nil, nil, '{"data":{"name":"Bench ' .. tid .. '-' .. n .. '","department":"Load"}}')
                     end
                     """)),
+            // Every request moves a person to another desk (AssignMoves): re-seating one where it sits would be a no-op.
             new("assign", (c, _) =>
             {
-                var k = Interlocked.Increment(ref assignNext) - 1; // each request seats a different person at a different desk
-                return c.PostAsJsonAsync($"/api/people/{seed.PersonIds[k % seed.PersonIds.Length]}/assign", new { spaceId = seed.SpaceIds[k % seed.SpaceIds.Length] });
-            }, Warm: false, Wrk: new WrkSpec("/", $$"""
-                local people = {{{string.Join(",", seed.PersonIds.Select(id => WrkSpec.Lua(id.ToString())))}}}
-                local spaces = {{{string.Join(",", seed.SpaceIds.Select(id => WrkSpec.Lua(id.ToString())))}}}
-                local n = 0
-                request = function()
-                  -- each request seats a different person at a different desk (threads take alternate pairs)
-                  local k = (n * 2 + tid - 1) % #people + 1
-                  n = n + 1
-                  return wrk.format("POST", "/api/people/" .. people[k] .. "/assign", nil, '{"spaceId":"' .. spaces[k] .. '"}')
-                end
-                """)),
+                var (person, space) = moves.Next();
+                return c.PostAsJsonAsync($"/api/people/{person}/assign", new { spaceId = space });
+            }, Warm: false) { Prepare = () => moves.ReadPositionsAsync(conn), WrkAfterPrepare = moves.Wrk },
             new("conference toggle", (c, _) => c.PostAsync($"/api/conference/{seed.RoomIds[rng.Next(seed.RoomIds.Length)]}/toggle", null),
                 Wrk: WrkSpec.RandomPost(seed.RoomIds.Select(id => $"/api/conference/{id}/toggle"))),
             new("login, one user", (c, _) => c.PostAsJsonAsync("/api/auth/login", new { email = seed.AdminEmail, password = Password, organization = seed.Code }),
@@ -184,6 +185,7 @@ public static class LoadBench
                 [16], Budget: 96),
         ];
         var useWrk = WrkDriver.Available && !o.NoWrk;
+        var cpu = new CpuMeter(host.Pid, pg.DataDirectory);
         // Memory while exporting, measured while the organization holds exactly the seeded people (the writes add some).
         var exportGrowth = await ExportMemoryAsync(host, seed.Token);
         Console.WriteLine(useWrk ? $"load generator: wrk, {o.Seconds} s per run after a 2 s warm-up (login and export: .NET HttpClient, fixed budgets)"
@@ -196,19 +198,24 @@ public static class LoadBench
                 var backlog = await DrainPushQueueAsync(conn, seed.OrgId);
                 if (backlog >= 1) Console.WriteLine($"  (waited {backlog:F1} s for the previous run's pushes to reach AIMS)");
                 RunResult r;
-                if (useWrk && w.Wrk is { } spec)
+                if (w.Prepare is { } prepare) await prepare();
+                if (useWrk && (w.WrkAfterPrepare?.Invoke() ?? w.Wrk) is { } spec)
                 {
                     if (w.Warm) await WrkDriver.RunAsync(host, seed.Token, w.Name, spec, clients, TimeSpan.FromSeconds(2)); // warm-up, not recorded
+                    var measure = cpu.Start();
                     r = await WrkDriver.RunAsync(host, seed.Token, w.Name, spec, clients, TimeSpan.FromSeconds(o.Seconds));
+                    r = r with { Cpu = measure(r.Requests) };
                 }
                 else
                 {
                     var budget = w.Budget ?? (clients == 1 ? o.SingleClientRequests : o.Requests);
                     if (w.Warm) await DriveAsync(host, seed.Token, w, clients, Math.Max(clients, budget / 10)); // warm-up, not recorded
+                    var measure = cpu.Start();
                     r = await DriveAsync(host, seed.Token, w, clients, budget);
+                    r = r with { Cpu = measure(r.Requests) };
                 }
                 results.Add(r);
-                Console.WriteLine($"{r.Workload,-34} {r.Clients,4} clients {r.Requests,6} req {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:N1}  p95 {r.P95Ms,7:N1}  p99 {r.P99Ms,7:N1} ms  errors {r.Errors}  host RSS {r.HostRssMaxMb:N0} MB{(r.FirstError is null ? "" : "  first error: " + r.FirstError)}");
+                Console.WriteLine($"{r.Workload,-34} {r.Clients,4} clients {r.Requests,6} req {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:N1}  p95 {r.P95Ms,7:N1}  p99 {r.P99Ms,7:N1} ms  errors {r.Errors}  host RSS {r.HostRssMaxMb:N0} MB  CPU {r.Cpu?.TotalMs:N2} ms/req, {r.Cpu?.MachineBusyPercent:N0}% busy{(r.FirstError is null ? "" : "  first error: " + r.FirstError)}");
             }
 
         if (o.PeerUrl is { } peerUrl && useWrk)
@@ -446,5 +453,10 @@ public static class LoadBench
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
             Console.WriteLine($"| {r.Workload} | {r.Clients} | {r.Requests:N0} | {r.RequestsPerSecond:N0} | {r.P50Ms:N1} | {r.P95Ms:N1} | {r.P99Ms:N1} | {r.Errors} | {r.HostRssMaxMb:N0} | {r.Generator} |");
+        Console.WriteLine();
+        Console.WriteLine("| workload | clients | CPU ms/req | host | PostgreSQL | PostgreSQL background | load generator + emulator | other | cores busy | rate the cores allow at that cost |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in results.Where(r => r.Cpu is not null))
+            Console.WriteLine($"| {r.Workload} | {r.Clients} | {r.Cpu!.TotalMs:N2} | {r.Cpu.HostMs:N2} | {r.Cpu.PostgresMs:N2} | {r.Cpu.PostgresBackgroundMs:N2} | {r.Cpu.BenchMs:N2} | {r.Cpu.OtherMs:N2} | {r.Cpu.MachineBusyPercent:N0}% | {r.Cpu.CeilingPerSecond:N0} req/s |");
     }
 }

@@ -27,6 +27,9 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The server's log; each line names its database (log_line_prefix db=%d), so a test can find its own errors.</summary>
     public string LogPath => Path.Combine(Path.GetDirectoryName(_dataDir)!, "postgres.log");
 
+    /// <summary>The cluster's data directory (its postmaster.pid names the server's process: the benchmark counts its CPU).</summary>
+    public string DataDirectory => _dataDir;
+
     public int Port { get; }
     public string Host => "127.0.0.1";
 
