@@ -365,16 +365,32 @@ public static class SyncEntities
         "space" => "spaces", "person" => "people", "conference" => "conference_rooms", _ => null,
     };
 
-    /// <summary>Entities whose jobs are done (already marked completed in this transaction): synced if unchanged and nothing else is open.</summary>
+    /// <summary>
+    /// Entities whose jobs are done (already marked completed in this transaction): synced if unchanged and nothing else
+    /// is open. A space's article also shows its occupant, and a person moved from desk to desk has no job of its own
+    /// (the two desks' articles carry the move), so a pending occupant becomes synced with its desk when no job of the
+    /// person or of the desk is still open (a change of the person since has a job of its own, which decides).
+    /// </summary>
     public static Task MarkSyncedAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, string entityType, IReadOnlyList<(Guid Id, int? Version)> entities)
     {
         if (Table(entityType) is not { } table) return Task.CompletedTask;
+        var occupants = entityType != "space" ? "" : """
+            ;
+            UPDATE people p SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
+            FROM unnest(@ids) AS d(id)
+            WHERE p.org_id = @orgId AND p.assigned_space_id = d.id AND p.sync_status = 'pending'
+              AND NOT EXISTS (SELECT 1 FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = 'person'
+                              AND o.entity_id = p.id AND o.status IN ('pending', 'processing'))
+              AND NOT EXISTS (SELECT 1 FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = 'space'
+                              AND o.entity_id = d.id AND o.status IN ('pending', 'processing'))
+            """;
         return c.ExecuteAsync($"""
             UPDATE {table} e SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
             FROM unnest(@ids, @versions) AS d(id, v)
             WHERE e.org_id = @orgId AND e.id = d.id AND e.version = d.v
               AND NOT EXISTS (SELECT 1 FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = @entityType
                               AND o.entity_id = e.id AND o.status IN ('pending', 'processing'))
+            {occupants}
             """, new { orgId, entityType, ids = entities.Select(e => e.Id).ToArray(), versions = entities.Select(e => e.Version).ToArray() }, tx);
     }
 

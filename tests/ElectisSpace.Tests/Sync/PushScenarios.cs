@@ -47,6 +47,29 @@ public abstract class PushScenarios
     }
 
     [Fact]
+    public async Task A_person_moved_from_desk_to_desk_becomes_synced_with_both_desks_right_in_AIMS()
+    {
+        var org = await app.CreateSyncedOrgAsync();
+        var (first, second) = (Id("M"), Id("M"));
+        var deskA = await org.Admin.CreateSpaceAsync(first);
+        var deskB = await org.Admin.CreateSpaceAsync(second);
+        var name = "Moved " + Guid.NewGuid().ToString("N")[..8];
+        var person = await org.Admin.CreatePersonAsync(name);
+        await org.Admin.AssignAsync(person.Id(), deskA.Id());
+        await app.WaitDrainedAsync(org.OrgId);
+        Assert.Equal("synced", (await SyncApp.GetAsync(org.Admin, $"/api/people/{person.Id()}")).GetProperty("syncStatus").GetString());
+
+        // A move queues the two desks' articles and no job of the person's own; the person still waits for them.
+        var moved = await org.Admin.AssignAsync(person.Id(), deskB.Id());
+        Assert.Equal("pending", moved.GetProperty("syncStatus").GetString());
+        await app.WaitDrainedAsync(org.OrgId);
+        await SyncApp.WaitUntilAsync(async () =>
+            (await SyncApp.GetAsync(org.Admin, $"/api/people/{person.Id()}")).GetProperty("syncStatus").GetString() == "synced", "moved person synced", 5_000);
+        Assert.DoesNotContain(name, app.Article(first)!.Data.Values.Append(app.Article(first)!.ArticleName));
+        Assert.Contains(name, app.Article(second)!.Data.Values.Append(app.Article(second)!.ArticleName));
+    }
+
+    [Fact]
     public async Task Ten_rapid_edits_end_as_the_final_state_in_far_fewer_pushes()
     {
         var org = await app.CreateSyncedOrgAsync();
