@@ -304,7 +304,9 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
                            locked_until = NULL, msg_visible_at = NULL
                     FROM unnest(@ids, @versions) AS d(id, v) WHERE q.id = d.id
                     """, new { ids = done.Select(j => j.Id).ToArray(), versions = done.Select(j => ((PushOutcome.Done)outcomes[j.Id]).Version).ToArray() }, tx);
-                foreach (var g in done.GroupBy(j => j.EntityType))
+                // Spaces before people: the API's lock order (an assign locks the space, then the person), so this
+                // transaction, which locks many of both, never holds a person an assign waits for while it waits for the space.
+                foreach (var g in done.GroupBy(j => j.EntityType).OrderBy(g => g.Key == "space" ? 0 : 1))
                     await SyncEntities.MarkSyncedAsync(c, tx, orgId, g.Key,
                         g.Select(j => (j.EntityId, ((PushOutcome.Done)outcomes[j.Id]).Version)).ToList());
             }
