@@ -48,7 +48,7 @@ public sealed class CommitBatch
     /// </summary>
     internal async Task CommitAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NpgsqlBatchCommand? first, CancellationToken ct)
     {
-        var commands = _parts.Select(p => p.ToCommand()).OfType<NpgsqlBatchCommand>().Prepend(first).OfType<NpgsqlBatchCommand>().ToList();
+        var commands = _parts.Select(p => p.ToCommand()).Prepend(first).OfType<NpgsqlBatchCommand>().ToList();
         if (commands.Count == 0)
         {
             await tx.CommitAsync(ct);

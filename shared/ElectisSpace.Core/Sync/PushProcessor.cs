@@ -367,6 +367,11 @@ public static class SyncEntities
         "space" => "spaces", "person" => "people", "conference" => "conference_rooms", _ => null,
     };
 
+    /// <summary>SQL: no job of the entity (type and id are SQL expressions) is pending or processing, other than except.</summary>
+    private static string NoOpenJob(string type, string id, string? except = null) =>
+        $"NOT EXISTS (SELECT 1 FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = {type} AND o.entity_id = {id}" +
+        $"{(except is null ? "" : $" AND o.id <> {except}")} AND o.status IN ('pending', 'processing'))";
+
     /// <summary>
     /// Entities whose jobs are done (already marked completed in this transaction): synced if unchanged and nothing else
     /// is open. A space's article also shows its occupant, and a person moved from desk to desk has no job of its own
@@ -376,22 +381,17 @@ public static class SyncEntities
     public static Task MarkSyncedAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, string entityType, IReadOnlyList<(Guid Id, int? Version)> entities)
     {
         if (Table(entityType) is not { } table) return Task.CompletedTask;
-        var occupants = entityType != "space" ? "" : """
+        var occupants = entityType != "space" ? "" : $"""
             ;
             UPDATE people p SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
             FROM unnest(@ids) AS d(id)
             WHERE p.org_id = @orgId AND p.assigned_space_id = d.id AND p.sync_status = 'pending'
-              AND NOT EXISTS (SELECT 1 FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = 'person'
-                              AND o.entity_id = p.id AND o.status IN ('pending', 'processing'))
-              AND NOT EXISTS (SELECT 1 FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = 'space'
-                              AND o.entity_id = d.id AND o.status IN ('pending', 'processing'))
+              AND {NoOpenJob("'person'", "p.id")} AND {NoOpenJob("'space'", "d.id")}
             """;
         return c.ExecuteAsync($"""
             UPDATE {table} e SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
             FROM unnest(@ids, @versions) AS d(id, v)
-            WHERE e.org_id = @orgId AND e.id = d.id AND e.version = d.v
-              AND NOT EXISTS (SELECT 1 FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = @entityType
-                              AND o.entity_id = e.id AND o.status IN ('pending', 'processing'))
+            WHERE e.org_id = @orgId AND e.id = d.id AND e.version = d.v AND {NoOpenJob("@entityType", "e.id")}
             {occupants}
             """, new { orgId, entityType, ids = entities.Select(e => e.Id).ToArray(), versions = entities.Select(e => e.Version).ToArray() }, tx);
     }
@@ -403,10 +403,7 @@ public static class SyncEntities
     public static Task MarkAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, PushJob j, string status, string? error, int? version)
     {
         if (Table(j.EntityType) is not { } table) return Task.CompletedTask;
-        var guard = status == "failed" ? "" : """
-            AND version = @version AND NOT EXISTS (SELECT 1 FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = @type
-                AND o.entity_id = @id AND o.id <> @jobId AND o.status IN ('pending', 'processing'))
-            """;
+        var guard = status == "failed" ? "" : $"AND version = @version AND {NoOpenJob("@type", "@id", except: "@jobId")}";
         return c.ExecuteAsync($"""
             UPDATE {table} SET sync_status = @status, sync_error = @error,
                    last_synced_at = CASE WHEN @status = 'synced' THEN now() ELSE last_synced_at END
