@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Functions;
 

@@ -1,5 +1,6 @@
 using ElectisSpace.Core.Sync;
 using Microsoft.Azure.Functions.Worker;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Functions;
 

@@ -1,7 +1,10 @@
 using ElectisSpace.Core;
 using ElectisSpace.Core.Configuration;
 using ElectisSpace.Core.Auth;
-using ElectisSpace.Core.Common;
+using ElectisSpace.Core.Domain;
+using ElectisSpace.Core.Formats;
+using ElectisSpace.Core.Lists;
+using ElectisSpace.Core.Pipeline;
 using ElectisSpace.Core.Database;
 using ElectisSpace.Core.Organizations;
 using ElectisSpace.Core.Routing;

@@ -1,5 +1,8 @@
 using ElectisSpace.Core;
-using ElectisSpace.Core.Common;
+using ElectisSpace.Core.Domain;
+using ElectisSpace.Core.Formats;
+using ElectisSpace.Core.Lists;
+using ElectisSpace.Core.Pipeline;
 using ElectisSpace.Core.Database;
 using ElectisSpace.Core.Routing;
 using ElectisSpace.Core.Sync;

@@ -1,10 +1,14 @@
 using ElectisSpace.Core.Aims;
 using ElectisSpace.Core.Auth;
-using ElectisSpace.Core.Common;
+using ElectisSpace.Core.Domain;
+using ElectisSpace.Core.Formats;
+using ElectisSpace.Core.Lists;
+using ElectisSpace.Core.Pipeline;
 using ElectisSpace.Core.Configuration;
 using ElectisSpace.Core.Sync;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Core;
 

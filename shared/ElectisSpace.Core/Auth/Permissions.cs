@@ -22,7 +22,7 @@ public sealed record CurrentUser(Guid UserId, Guid OrgId, Role Role, string Emai
 
     /// <summary>
     /// The organization's list change counter (migration 0010) as read with the sign-in check, at the start of the request:
-    /// what <see cref="ElectisSpace.Core.Common.ListCache"/> compares its kept answers with, at no extra round trip.
+    /// what <see cref="ElectisSpace.Core.Lists.ListCache"/> compares its kept answers with, at no extra round trip.
     /// </summary>
     public long ListVersion { get; init; }
 }

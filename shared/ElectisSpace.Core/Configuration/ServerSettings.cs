@@ -1,5 +1,8 @@
 using ElectisSpace.Core.Aims;
-using ElectisSpace.Core.Common;
+using ElectisSpace.Core.Domain;
+using ElectisSpace.Core.Formats;
+using ElectisSpace.Core.Lists;
+using ElectisSpace.Core.Pipeline;
 using ElectisSpace.Core.Settings;
 using Microsoft.Extensions.Configuration;
 

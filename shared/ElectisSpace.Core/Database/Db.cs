@@ -1,5 +1,6 @@
 using ElectisSpace.Core.Auth;
 using ElectisSpace.Core.Sync;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Core.Database;
 

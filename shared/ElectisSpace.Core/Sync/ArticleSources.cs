@@ -1,4 +1,5 @@
 using ElectisSpace.Core.Aims;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Core.Sync;
 

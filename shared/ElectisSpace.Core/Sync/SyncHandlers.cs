@@ -1,5 +1,6 @@
 using ElectisSpace.Core.Aims;
 using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Core.Sync;
 

@@ -1,6 +1,7 @@
 using ElectisSpace.Core.Auth;
 using ElectisSpace.Core.Routing;
 using static ElectisSpace.Core.Routing.Route;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Core.Sync;
 

@@ -2,6 +2,7 @@ using Dapper;
 using ElectisSpace.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Tests.Database;
 
@@ -109,7 +110,7 @@ public sealed class CounterShardTests : IAsyncLifetime
         var versionBefore = await _app.CountAsync(version, o);
         await using var tx = await writer.BeginTransactionAsync();
         await writer.ExecuteAsync(add, new { org = org.OrgId, name = "In flight" }, tx);
-        await _app.Services.GetRequiredService<ElectisSpace.Core.Sync.PushSweeper>().SweepAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await _app.Services.GetRequiredService<ElectisSpace.Core.Sync.Push.PushSweeper>().SweepAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(2, await _app.CountAsync(shards, o)); // shard 0 and the writer's own
         Assert.Equal(6, await _app.CountAsync(counted, o));

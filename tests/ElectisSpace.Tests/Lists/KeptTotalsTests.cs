@@ -1,10 +1,13 @@
 using Dapper;
-using ElectisSpace.Core.Common;
+using ElectisSpace.Core.Domain;
+using ElectisSpace.Core.Formats;
+using ElectisSpace.Core.Lists;
+using ElectisSpace.Core.Pipeline;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace ElectisSpace.Tests.Lists;
 
-/// <summary>The key a kept total is found by (Common/ListCache.cs): only the values the count names, and only when it can see them all.</summary>
+/// <summary>The key a kept total is found by (Lists/ListCache.cs): only the values the count names, and only when it can see them all.</summary>
 public sealed class KeptTotalsTests
 {
     private const string Count = "SELECT count(*) FROM people p WHERE p.org_id = @orgId AND p.search_text LIKE lower(@pattern)";

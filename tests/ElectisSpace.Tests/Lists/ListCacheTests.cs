@@ -6,7 +6,7 @@ using ElectisSpace.Tests.Infrastructure;
 namespace ElectisSpace.Tests.Lists;
 
 /// <summary>
-/// Cached list answers (Common/ListCache.cs) are served only while nothing they show has changed. The changes here are
+/// Cached list answers (Lists/ListCache.cs) are served only while nothing they show has changed. The changes here are
 /// made in SQL, past this host, as another instance, the push processor or an operator would make them: the counter
 /// the triggers keep is what tells, not anything this process saw.
 /// </summary>

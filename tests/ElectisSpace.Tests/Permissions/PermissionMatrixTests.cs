@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using ElectisSpace.Core.Common;
+using ElectisSpace.Core.Domain;
+using ElectisSpace.Core.Formats;
+using ElectisSpace.Core.Lists;
+using ElectisSpace.Core.Pipeline;
 using ElectisSpace.Core.Auth;
 using ElectisSpace.Core.Routing;
 using ElectisSpace.Tests.Infrastructure;

@@ -1,5 +1,8 @@
 using ElectisSpace.Core.Auth;
-using ElectisSpace.Core.Common;
+using ElectisSpace.Core.Domain;
+using ElectisSpace.Core.Formats;
+using ElectisSpace.Core.Lists;
+using ElectisSpace.Core.Pipeline;
 using ElectisSpace.Core.Routing;
 using ElectisSpace.Core.Users;
 using ElectisSpace.Tests.Infrastructure;

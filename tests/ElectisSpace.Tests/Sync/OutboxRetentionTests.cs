@@ -2,6 +2,7 @@ using Dapper;
 using ElectisSpace.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Tests.Sync;
 
@@ -26,7 +27,7 @@ public sealed class OutboxRetentionTests : IAsyncLifetime
                                  ('old pending', 'pending', interval '8 days')) AS c(name, status, age)
                     """, new { orgId = org.OrgId });
 
-        await _app.Services.GetRequiredService<ElectisSpace.Core.Sync.PushSweeper>().SweepAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await _app.Services.GetRequiredService<ElectisSpace.Core.Sync.Push.PushSweeper>().SweepAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
         await using var read = new NpgsqlConnection(_app.ConnectionString);
         foreach (var org in orgs)

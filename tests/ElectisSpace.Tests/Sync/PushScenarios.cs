@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using ElectisSpace.AimsEmulator;
 using ElectisSpace.Tests.Infrastructure;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Tests.Sync;
 
@@ -155,7 +156,7 @@ public abstract class PushScenarios
                 INSERT INTO sync_queue (org_id, entity_type, entity_id, action, payload, scheduled_at)
                 SELECT @orgId, 'space', @spaceId, 'upsert_article', '{}', now() + interval '1 hour'
                 FROM generate_series(1, @count)
-                """, new { orgId = org.OrgId, spaceId = waiting.Id(), count = ElectisSpace.Core.Sync.PushProcessor.ClaimWindow + 1 });
+                """, new { orgId = org.OrgId, spaceId = waiting.Id(), count = ElectisSpace.Core.Sync.Push.PushProcessor.ClaimWindow + 1 });
 
         var externalId = Id("N");
         var created = await org.Admin.CreateSpaceAsync(externalId);

@@ -1,6 +1,7 @@
 using ElectisSpace.Core.Sync;
 using ElectisSpace.Tests.Infrastructure;
 using Npgsql;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Tests.Sync;
 

@@ -1,6 +1,7 @@
 using ElectisSpace.Core.Aims;
 using ElectisSpace.Core.Settings;
 using Microsoft.Extensions.Logging;
+using ElectisSpace.Core.Sync.Push;
 
 namespace ElectisSpace.Core.Sync.Alive;
 

@@ -1,4 +1,4 @@
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Pipeline;
 
 /// <summary>One field-level problem in a VALIDATION_ERROR (or a CSV row problem).</summary>
 public sealed record FieldError(string Field, string Message);

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Pipeline;
 
 /// <summary>Collects field errors for one request and throws them together as a VALIDATION_ERROR.</summary>
 public sealed partial class Validator

@@ -1,4 +1,4 @@
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Formats;
 
 /// <summary>
 /// A 200 answer whose body is a JSON array written while the rows are read: each row is serialized as it arrives and

@@ -1,4 +1,4 @@
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Pipeline;
 
 /// <summary>Reads request bodies with a size cap; malformed JSON and wrong types become VALIDATION_ERROR.</summary>
 public static class RequestBody

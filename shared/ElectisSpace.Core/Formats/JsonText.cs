@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Formats;
 
 /// <summary>
 /// The one gate every JSON body passes before it is parsed into objects: strict UTF-8, at most <see cref="MaxDepth"/>

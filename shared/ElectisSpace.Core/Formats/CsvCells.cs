@@ -1,4 +1,4 @@
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Formats;
 
 /// <summary>
 /// Every cell the server writes into a CSV passes through here. A cell a spreadsheet would read as a formula (OWASP

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
-namespace ElectisSpace.Core.Sync;
+namespace ElectisSpace.Core.Sync.Push;
 
 /// <summary>
 /// Organizations whose AIMS work this process has just committed (Db adds them after COMMIT), read by the dispatcher

@@ -3,7 +3,7 @@ using ElectisSpace.Core.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Pipeline;
 
 /// <summary>
 /// The one request pipeline every handler runs through, in both hosts (Kestrel and Azure Functions):

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Formats;
 
 /// <summary>
 /// A `data` object as PostgreSQL returns it (jsonb as text), written into answers as it is. What is stored is always a

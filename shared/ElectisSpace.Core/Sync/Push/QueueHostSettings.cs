@@ -1,4 +1,4 @@
-namespace ElectisSpace.Core.Sync;
+namespace ElectisSpace.Core.Sync.Push;
 
 /// <summary>
 /// The queue trigger's numbers from the Functions host.json (extensions.queues): the Functions runtime applies them to the

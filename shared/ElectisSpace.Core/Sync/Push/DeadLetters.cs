@@ -1,6 +1,6 @@
 using ElectisSpace.Core.Auth;
 
-namespace ElectisSpace.Core.Sync;
+namespace ElectisSpace.Core.Sync.Push;
 
 public sealed record DeadLetterDto(Guid Id, string EntityType, Guid EntityId, string Action, JsonElement Payload, int Attempts,
     int MaxAttempts, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? FailedAt);

@@ -1,4 +1,4 @@
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Pipeline;
 
 /// <summary>The response shapes of the API: the error envelope and the list envelope.</summary>
 public static class ApiResults

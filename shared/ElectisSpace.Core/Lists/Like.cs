@@ -1,4 +1,4 @@
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Lists;
 
 /// <summary>Builds ILIKE patterns from user text with %, _ and \ escaped, so search text is matched literally.</summary>
 public static class Like

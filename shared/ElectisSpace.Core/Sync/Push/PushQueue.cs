@@ -1,7 +1,7 @@
 using Azure.Identity;
 using Azure.Storage.Queues;
 
-namespace ElectisSpace.Core.Sync;
+namespace ElectisSpace.Core.Sync.Push;
 
 /// <summary>"Organization X has AIMS work, starting at job J": what travels on the aims-push queue.</summary>
 public sealed record PushMessage(Guid OrgId, Guid JobId)

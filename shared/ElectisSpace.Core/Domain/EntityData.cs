@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Domain;
 
 /// <summary>
 /// The free-form `data` of spaces and people: a flat object of string fields (AIMS article data is all strings).

@@ -4,7 +4,7 @@ using ElectisSpace.Core.Configuration;
 using ElectisSpace.Core.Settings;
 using Microsoft.Extensions.Logging;
 
-namespace ElectisSpace.Core.Sync;
+namespace ElectisSpace.Core.Sync.Push;
 
 /// <summary>A claimed outbox row.</summary>
 public sealed class PushJob

@@ -1,4 +1,4 @@
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Lists;
 
 /// <summary>
 /// A list's WHERE clause built from fixed SQL fragments, one per filter that is present, with the values as parameters.

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Formats;
 
 /// <summary>The one JSON shape of the API: camelCase, enums as camelCase strings, no nulls dropped.</summary>
 public static class Json

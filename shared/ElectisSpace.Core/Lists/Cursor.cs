@@ -1,6 +1,6 @@
 using System.Buffers.Text;
 
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Lists;
 
 /// <summary>A row of a keyset-pageable list: its sort column's value as text (sort_value) and its id.</summary>
 public interface IKeysetRow

@@ -1,6 +1,6 @@
 using ElectisSpace.Core.Auth;
 
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Lists;
 
 /// <summary>page/limit from the query string, validated; Offset for SQL.</summary>
 public sealed record PageRequest(int Page, int Limit)

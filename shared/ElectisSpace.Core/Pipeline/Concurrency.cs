@@ -1,4 +1,4 @@
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Pipeline;
 
 /// <summary>
 /// Optimistic concurrency for PATCH: the client says which version it edited (If-Match header, or `version` in

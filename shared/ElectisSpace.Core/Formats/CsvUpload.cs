@@ -1,7 +1,7 @@
 using CsvHelper;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Formats;
 
 public enum ImportMode { AllOrNothing, Partial }
 

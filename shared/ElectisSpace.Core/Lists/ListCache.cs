@@ -1,7 +1,7 @@
 using ElectisSpace.Core.Auth;
 using Microsoft.Extensions.Caching.Memory;
 
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Lists;
 
 /// <summary>
 /// Answers of the busiest lists (people, spaces, conference rooms, users), kept as the bytes sent, and served again only

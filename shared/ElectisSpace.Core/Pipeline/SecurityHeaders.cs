@@ -1,4 +1,4 @@
-namespace ElectisSpace.Core.Common;
+namespace ElectisSpace.Core.Pipeline;
 
 /// <summary>
 /// Response headers every answer of the API carries, in both hosts (Standalone middleware, Functions worker middleware):
