@@ -3,7 +3,7 @@
 // Key Vault (secrets referenced from app settings), Application Insights + Log Analytics, role assignments.
 //
 // Resource-group scope, so the same file serves `azd up` (azd's resource-group-scoped deployments; the group comes
-// from AZURE_RESOURCE_GROUP or azd's prompt) and `az deployment group create` (README "Deploy to Azure").
+// from AZURE_RESOURCE_GROUP or azd's prompt) and `az deployment group create` (docs/deploy.md).
 // Modules are local (infra/app/*.bicep): registry modules can't be restored where CI type-checks this.
 targetScope = 'resourceGroup'
 

@@ -1,4 +1,4 @@
-// Development environment for `az deployment group create` (README "Deploy to Azure"). Secrets come from the
+// Development environment for `az deployment group create` (docs/deploy.md). Secrets come from the
 // environment of the shell that runs the deployment (never from this file):
 //   POSTGRES_ADMIN_PASSWORD, JWT_SIGNING_KEY, SETTINGS_ENCRYPTION_KEY (infra/scripts/preprovision.sh makes them).
 using 'main.bicep'

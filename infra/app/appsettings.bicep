@@ -54,7 +54,7 @@ var appSettings = {
 
   // Flex Consumption allows 30 s for start-up: migrations run from the deploy hook (infra/scripts/migrate.sh) instead.
   Database__RunMigrations: 'false'
-  // Connections per instance (PostgreSQL runs a process per connection; see README "Performance").
+  // Connections per instance (PostgreSQL runs a process per connection; see docs/performance.md).
   Database__MaxPoolSize: '16'
 
   Jwt__Issuer: jwtIssuer

@@ -1,7 +1,7 @@
 #!/bin/sh
 # azd preprovision hook: makes this azd environment's secrets once (PostgreSQL admin password, JWT signing key,
 # settings-encryption key) and keeps them in the environment (.azure/<env>/.env, ignored by git). Provisioning
-# writes them to Key Vault; changing one here and running `azd provision` again rotates it (README "Rotating keys").
+# writes them to Key Vault; changing one here and running `azd provision` again rotates it (docs/deploy.md, "Rotating keys").
 set -eu
 
 make_secret() { # NAME VALUE: only when the environment has no value yet

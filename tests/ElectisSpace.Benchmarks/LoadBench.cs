@@ -223,7 +223,7 @@ public static class LoadBench
 
         if (o.PeerUrl is { } peerUrl && useWrk)
         {
-            // The server issue 18 compares with (the Node electisSpace server, set up by hand: README), in this same run,
+            // The server issue 18 compares with (the Node electisSpace server, set up by hand: docs/performance.md), in this same run,
             // on the same machine: its people page of 50, with its own token.
             var peerSpec = new WrkSpec(peerUrl.PathAndQuery);
             var peerBase = new Uri(peerUrl.GetLeftPart(UriPartial.Authority));

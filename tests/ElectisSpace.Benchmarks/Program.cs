@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project tests/ElectisSpace.Benchmarks -- bench [--people 100000] [--pool N] [--only NAME,NAME] [--peer-url URL --peer-token T] [--out FILE]
-//                                                                   (HTTP load over the seeded host; see README "Performance")
+//                                                                   (HTTP load over the seeded host; see docs/performance.md)
 // dotnet run -c Release --project tests/ElectisSpace.Benchmarks -- push    (push path figures: latency, sustained, burst)
 // dotnet run -c Release --project tests/ElectisSpace.Benchmarks            (all BenchmarkDotNet benchmarks)
 // dotnet run -c Release --project tests/ElectisSpace.Benchmarks -- --filter '*PeopleImport*'

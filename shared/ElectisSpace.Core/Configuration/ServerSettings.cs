@@ -90,12 +90,12 @@ public sealed record ServerSettings(
     /// <summary>
     /// Connections the host opens at most (overrides any Maximum Pool Size in the connection string). PostgreSQL runs one
     /// process per connection, so past a few per core they only queue on the CPU; measured with the bench command on
-    /// 2 cores (see README, "Performance"), the figure that served the most requests without raising p95.
+    /// 2 cores (see docs/performance.md), the figure that served the most requests without raising p95.
     /// </summary>
     public const int DefaultMaxPoolSize = 16;
 
     /// <summary>
-    /// The connection string with the pool bound applied, and two choices the bench measured (README, "Performance"):
+    /// The connection string with the pool bound applied, and two choices the bench measured (docs/performance.md):
     /// statements used more than a few times are prepared on each connection (PostgreSQL plans them once instead of on
     /// every request, where planning a list page cost more than running it), and a connection going back to the pool is
     /// not reset (the DISCARD ALL cost as much as a primary-key read, and would also drop those prepared statements).
