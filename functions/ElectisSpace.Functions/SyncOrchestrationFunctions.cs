@@ -68,17 +68,47 @@ public sealed class DurableFullSyncStarter(DurableTaskClient client, IServicePro
         var instanceId = FullSyncOrchestration.InstanceId(orgId);
         var (jobId, created) = await SyncJobStore.CreateAsync(db, orgId, SyncJobTypes.Full, "api", requestedBy, ct);
         if (!created) return (jobId, false);
-        if (await client.GetInstanceAsync(instanceId, ct) is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
-        {
-            // The previous run is still finishing (its job row already closed): this job waits for no one, it is refused.
-            await db.ReadAsync(c => SyncJobStore.FailAsync(c, jobId, "The previous full sync orchestration is still finishing; try again shortly."), ct);
-            return (jobId, true);
-        }
         var sync = services.GetRequiredService<ServerSettings>().SyncSchedule;
-        await client.ScheduleNewOrchestrationInstanceAsync(FullSyncOrchestration.Name,
-            new FullSyncInput(jobId, sync.StepMaxAttempts, sync.StepRetryMilliseconds), new StartOrchestrationOptions(instanceId), ct);
+        try
+        {
+            if (await client.GetInstanceAsync(instanceId, ct) is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
+            {
+                // The previous run is still finishing (its job row already closed): this job waits for no one, it is refused.
+                await db.ReadAsync(c => SyncJobStore.FailAsync(c, jobId, "The previous full sync orchestration is still finishing; try again shortly."), ct);
+                return (jobId, true);
+            }
+            await client.ScheduleNewOrchestrationInstanceAsync(FullSyncOrchestration.Name,
+                new FullSyncInput(jobId, sync.StepMaxAttempts, sync.StepRetryMilliseconds), new StartOrchestrationOptions(instanceId), ct);
+        }
+        catch (Exception e)
+        {
+            // Nothing will run this job: it is failed now, so the organization's next trigger starts a new one (should
+            // this write fail too, the job sweeper ends it once its lease lapses, as no orchestration runs it).
+            await db.ReadAsync(c => SyncJobStore.FailAsync(c, jobId, $"The full sync could not be scheduled: {e.Message}"), CancellationToken.None);
+            throw;
+        }
         return (jobId, true);
     }
+
+    /// <summary>
+    /// The job sweeper's question on Functions: is this lapsed full sync's orchestration still running (e.g. waiting
+    /// between retries)? Then it keeps its job; otherwise (completed, failed, terminated, never scheduled) the job is ended.
+    /// </summary>
+    public static async Task<bool> IsRunningAsync(DurableTaskClient client, LapsedJob job, CancellationToken ct)
+    {
+        if (job.Type != SyncJobTypes.Full) return false;
+        var instance = await client.GetInstanceAsync(FullSyncOrchestration.InstanceId(job.OrgId), getInputsAndOutputs: true, ct);
+        return instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended }
+            && instance.ReadInputAs<FullSyncInput>()?.JobId == job.Id;
+    }
+}
+
+/// <summary>The job sweeper's timer (Standalone runs SyncJobSweeperService); the Durable client answers whether a full sync still runs.</summary>
+public sealed class SyncJobSweepFunctions(SyncJobSweeper sweeper)
+{
+    [Function("Sync_JobSweep")]
+    public Task<int> Sweep([TimerTrigger("*/30 * * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken ct) =>
+        sweeper.SweepAsync((job, c) => DurableFullSyncStarter.IsRunningAsync(client, job, c), ct);
 }
 
 public static class SyncJobsFunctions

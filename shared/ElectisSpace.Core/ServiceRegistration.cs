@@ -39,6 +39,7 @@ public static class ServiceRegistration
         services.PostConfigure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o => ClientAddress.Configure(o, settings.TrustedProxies));
         services.AddSingleton<Sync.FullSync.SyncSteps>();
         services.AddSingleton<Sync.Pull.PullSync>();
+        services.AddSingleton<Sync.Jobs.SyncJobSweeper>();
         services.AddSingleton<Sync.Alive.AimsAliveStore>();
         services.AddSingleton<Sync.Alive.AimsAliveMonitor>();
         services.AddPushEngine(settings);
@@ -66,7 +67,7 @@ public static class ServiceRegistration
 
     /// <summary>
     /// Runs the push engine inside this process (Standalone): the post-commit dispatcher, the queue listener (either
-    /// provider) and the sweeper, unless Sync:WorkerEnabled is false.
+    /// provider), the sweeper and the sync job sweeper, unless Sync:WorkerEnabled is false.
     /// </summary>
     public static IServiceCollection AddPushWorker(this IServiceCollection services, ServerSettings settings)
     {
@@ -74,6 +75,7 @@ public static class ServiceRegistration
         services.AddHostedService<PushDispatcherService>();
         services.AddHostedService<PushQueueListener>();
         services.AddHostedService<PushSweeperService>();
+        services.AddHostedService<Sync.Jobs.SyncJobSweeperService>();
         return services;
     }
 }

@@ -58,7 +58,13 @@ public static class FullSyncOrchestration
             }
         }));
         var stats = Totals(plan, applied, batches);
-        return await context.CallActivityAsync<SyncStats>(Complete, new CompleteInput(jobId, stats), retry);
+        try { return await context.CallActivityAsync<SyncStats>(Complete, new CompleteInput(jobId, stats), retry); }
+        catch (TaskFailedException e)
+        {
+            // Completing failed after its retries: the job is failed with the reason rather than left active.
+            await context.CallActivityAsync(Fail, new FailInput(jobId, $"Completing the full sync failed: {e.FailureDetails.ErrorMessage}"), retry);
+            return stats;
+        }
     }
 
     public static SyncStats Totals(PlanSummary plan, StepResult applied, IEnumerable<StepResult> batches) =>

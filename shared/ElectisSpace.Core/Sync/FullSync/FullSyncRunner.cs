@@ -33,8 +33,16 @@ public sealed class BackgroundFullSyncStarter(Db db, SyncSteps steps, ServerSett
         var input = new FullSyncInput(jobId, settings.SyncSchedule.StepMaxAttempts, settings.SyncSchedule.StepRetryMilliseconds);
         _running[jobId] = Task.Run(async () =>
         {
+            // The heartbeat keeps the job's lease while this process runs it; if the process dies, the sweeper ends the job.
+            await using var heartbeat = JobHeartbeat.Start(db, jobId, settings.Sync.Lease, log);
             try { await FullSyncRunner.RunAsync(steps, input, _stopping.Token); }
-            catch (Exception e) { log.LogError(e, "Full sync {JobId} stopped", jobId); }
+            catch (Exception e)
+            {
+                log.LogError(e, "Full sync {JobId} stopped", jobId);
+                var reason = e is OperationCanceledException ? "The host stopped during the full sync; start a new one." : e.Message;
+                try { await steps.FailAsync(jobId, reason, CancellationToken.None); }
+                catch (Exception f) { log.LogWarning(f, "Full sync {JobId} could not be marked failed; the sweeper will end it", jobId); }
+            }
             finally { _running.TryRemove(jobId, out _); }
         });
         return (jobId, true);

@@ -32,8 +32,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
     /// <summary>Step 1: AIMS answers and accepts the organization's account; the job is running.</summary>
     public async Task BeginAsync(Guid jobId, CancellationToken ct = default)
     {
-        var orgId = await db.ReadAsync(c => SyncJobStore.OrgOfAsync(c, jobId), ct);
-        await db.ReadAsync(c => SyncJobStore.MarkRunningAsync(c, jobId), ct);
+        var orgId = await db.ReadAsync(async c => { await SyncJobStore.MarkRunningAsync(c, jobId); return await SyncJobStore.OrgOfAsync(c, jobId); }, ct);
         var conn = await ConnectionAsync(orgId, ct);
         var alive = await aims.CheckAliveAsync(conn.Root, ct);
         if (!alive.Up) throw new AimsException(AimsFailure.Unreachable, $"AIMS is unreachable: {alive.Error}");
@@ -43,7 +42,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
     /// <summary>Steps 2–4: fetch every AIMS article, load the server side, reconcile, and store the plan and its conflicts.</summary>
     public async Task<PlanSummary> PlanAsync(Guid jobId, CancellationToken ct = default)
     {
-        var orgId = await db.ReadAsync(c => SyncJobStore.OrgOfAsync(c, jobId), ct);
+        var orgId = await db.ReadAsync(c => SyncJobStore.StepAsync(c, jobId), ct);
         var ctx = await ContextAsync(orgId, ct);
         var articles = await aims.ListArticleInfoAsync(ctx.Conn, ct);
         var (plan, local, _) = await ReconcileAsync(ctx, articles, ct);
@@ -87,7 +86,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
     /// <summary>Step 5: the AIMS-side changes the plan takes into the server, in one transaction (all or nothing).</summary>
     public async Task<StepResult> ApplyLocalAsync(Guid jobId, CancellationToken ct = default)
     {
-        var orgId = await db.ReadAsync(c => SyncJobStore.OrgOfAsync(c, jobId), ct);
+        var orgId = await db.ReadAsync(c => SyncJobStore.StepAsync(c, jobId), ct);
         var ctx = await ContextAsync(orgId, ct, withFormat: true);
         var items = await db.ReadAsync(c => c.QueryAsync<ItemRow>("""
             SELECT article_id, entity_type, entity_id, action, detail::text AS detail FROM sync_job_items
@@ -101,7 +100,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
     /// <summary>Step 6 (one batch of ≤ 500): write the server's articles and labels to AIMS and mark them synced.</summary>
     public async Task<StepResult> PushBatchAsync(Guid jobId, int batch, CancellationToken ct = default)
     {
-        var orgId = await db.ReadAsync(c => SyncJobStore.OrgOfAsync(c, jobId), ct);
+        var orgId = await db.ReadAsync(c => SyncJobStore.StepAsync(c, jobId), ct);
         var ctx = await ContextAsync(orgId, ct, withFormat: true);
         var items = (await db.ReadAsync(c => c.QueryAsync<ItemRow>("""
             SELECT article_id, entity_type, entity_id, action, detail::text AS detail FROM sync_job_items
@@ -159,7 +158,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
     /// <summary>A batch that still failed after its retries: its entities are marked error with the reason; returns how many.</summary>
     public async Task<StepResult> MarkBatchFailedAsync(Guid jobId, int batch, string reason, CancellationToken ct = default)
     {
-        var orgId = await db.ReadAsync(c => SyncJobStore.OrgOfAsync(c, jobId), ct);
+        var orgId = await db.ReadAsync(c => SyncJobStore.StepAsync(c, jobId), ct);
         return await db.InTransactionAsync(async (c, tx) =>
         {
             var items = (await c.QueryAsync<ItemRow>("""
@@ -174,7 +173,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
     /// <summary>Step 7: entities already in step are marked synced, the base refreshed, and the job completed with its stats.</summary>
     public async Task<SyncStats> CompleteAsync(Guid jobId, SyncStats stats, CancellationToken ct = default)
     {
-        var orgId = await db.ReadAsync(c => SyncJobStore.OrgOfAsync(c, jobId), ct);
+        var orgId = await db.ReadAsync(c => SyncJobStore.StepAsync(c, jobId), ct);
         // No AIMS call here: completing must work even while AIMS is failing (the plan stored what it needs).
         await db.InTransactionAsync(async (c, tx) =>
         {

@@ -1,3 +1,5 @@
+using ElectisSpace.Core.Sync.FullSync;
+
 namespace ElectisSpace.Core.Sync.Jobs;
 
 public static class SyncJobTypes
@@ -45,21 +47,46 @@ public static class SyncJobStore
         c.ExecuteScalarAsync<Guid?>("SELECT org_id FROM sync_jobs WHERE id = @jobId", new { jobId })
             .ContinueWith(t => t.Result ?? throw new InvalidOperationException($"Sync job {jobId} does not exist."));
 
-    public static Task<int> MarkRunningAsync(NpgsqlConnection c, Guid jobId) =>
-        c.ExecuteAsync("UPDATE sync_jobs SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = @jobId", new { jobId });
+    /// <summary>
+    /// The job is running and its runner alive (heartbeat). Fenced: a job the sweeper already ended stays ended, and its
+    /// late runner is told so (<see cref="SyncAbortedException"/>) instead of writing results for it.
+    /// </summary>
+    public static async Task MarkRunningAsync(NpgsqlConnection c, Guid jobId)
+    {
+        if (await c.ExecuteAsync("""
+            UPDATE sync_jobs SET status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now()
+            WHERE id = @jobId AND status IN ('queued', 'running')
+            """, new { jobId }) == 0) throw Ended(jobId);
+    }
 
-    public static Task CompleteAsync(NpgsqlConnection c, NpgsqlTransaction? tx, Guid jobId, SyncStats stats) =>
-        c.ExecuteAsync("""
+    /// <summary>A step of the job starts: its runner is alive (heartbeat) and the job still active; answers its organization.</summary>
+    public static async Task<Guid> StepAsync(NpgsqlConnection c, Guid jobId) =>
+        await c.ExecuteScalarAsync<Guid?>("""
+            UPDATE sync_jobs SET heartbeat_at = now() WHERE id = @jobId AND status IN ('queued', 'running') RETURNING org_id
+            """, new { jobId }) ?? throw Ended(jobId);
+
+    /// <summary>The runner is alive: false when the job is no longer active (ended by the sweeper or finished).</summary>
+    public static async Task<bool> HeartbeatAsync(NpgsqlConnection c, Guid jobId) =>
+        await c.ExecuteAsync("UPDATE sync_jobs SET heartbeat_at = now() WHERE id = @jobId AND status IN ('queued', 'running')", new { jobId }) == 1;
+
+    /// <summary>Completes an active job (fenced like <see cref="MarkRunningAsync"/>: throws when it was ended meanwhile, so the caller's transaction rolls back).</summary>
+    public static async Task CompleteAsync(NpgsqlConnection c, NpgsqlTransaction? tx, Guid jobId, SyncStats stats)
+    {
+        if (await c.ExecuteAsync("""
             UPDATE sync_jobs SET status = 'completed', completed_at = now(), started_at = coalesce(started_at, now()), stats = @stats::jsonb
-            WHERE id = @jobId
-            """, new { jobId, stats = Json.Serialize(stats) }, tx);
+            WHERE id = @jobId AND status IN ('queued', 'running')
+            """, new { jobId, stats = Json.Serialize(stats) }, tx) == 0) throw Ended(jobId);
+    }
 
+    /// <summary>Fails an active job; a job already ended keeps its outcome and first reason.</summary>
     public static Task<int> FailAsync(NpgsqlConnection c, Guid jobId, string reason, SyncStats? stats = null) =>
         c.ExecuteAsync("""
             UPDATE sync_jobs SET status = 'failed', completed_at = now(), started_at = coalesce(started_at, now()), error = @reason,
                    stats = coalesce(@stats::jsonb, stats)
-            WHERE id = @jobId AND status <> 'completed'
+            WHERE id = @jobId AND status IN ('queued', 'running')
             """, new { jobId, reason, stats = stats is null ? null : Json.Serialize(stats) });
+
+    private static SyncAbortedException Ended(Guid jobId) => new($"Sync job {jobId} was ended while its runner worked (its lease lapsed); its results are not written.");
 
     public static async Task<SyncJobDto?> GetAsync(NpgsqlConnection c, Guid orgId, Guid jobId)
     {

@@ -1,4 +1,5 @@
 using ElectisSpace.Core.Aims;
+using ElectisSpace.Core.Configuration;
 using ElectisSpace.Core.Settings;
 using ElectisSpace.Core.Sync.Alive;
 using ElectisSpace.Core.Sync.FullSync;
@@ -15,7 +16,8 @@ namespace ElectisSpace.Core.Sync.Pull;
 /// deleted in AIMS, a drifted one) — queues the ordinary outbox work so the push path writes it. One pull per
 /// organization at a time across instances: a PostgreSQL advisory lock held for the run, plus the sync_jobs unique index.
 /// </summary>
-public sealed class PullSync(Db db, SyncSteps steps, AimsClient aims, AimsAliveStore availability, TimeProvider time, ILogger<PullSync> log)
+public sealed class PullSync(Db db, SyncSteps steps, AimsClient aims, AimsAliveStore availability, ServerSettings settings, TimeProvider time,
+    ILogger<PullSync> log)
 {
     /// <summary>Advisory-lock class for pulls (the second key is the organization).</summary>
     private const int LockClass = 0x5E57_0020;
@@ -33,15 +35,22 @@ public sealed class PullSync(Db db, SyncSteps steps, AimsClient aims, AimsAliveS
                 """, new { orgId })) return null;
             var (jobId, created) = await SyncJobStore.CreateAsync(db, orgId, SyncJobTypes.Pull, trigger, requestedBy, ct);
             if (!created) return null;
-            await lockConn.ExecuteAsync("UPDATE sync_jobs SET status = 'running', started_at = now() WHERE id = @jobId", new { jobId });
+            await SyncJobStore.MarkRunningAsync(lockConn, jobId);
             try
             {
+                // A pull killed mid-run (a recycled instance) stops beating; the sweeper then ends its job.
+                await using var heartbeat = JobHeartbeat.Start(db, jobId, settings.Sync.Lease, log);
                 await PullAsync(orgId, jobId, ct);
             }
             catch (Exception e) when (e is AimsException or SyncAbortedException)
             {
                 log.LogWarning("Pull of organization {OrgId} failed: {Reason}", orgId, e.Message);
                 await SyncJobStore.FailAsync(lockConn, jobId, e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                await SyncJobStore.FailAsync(lockConn, jobId, "The host stopped during the pull.");
+                throw;
             }
             catch (Exception e)
             {
