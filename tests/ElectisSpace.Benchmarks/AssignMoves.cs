@@ -27,6 +27,9 @@ public sealed class AssignMoves
         _atA = new bool[n];
     }
 
+    /// <summary>The people moved, and each one's two desks (the pgbench floor moves the same people, PgbenchFloor).</summary>
+    public (Guid[] People, Guid[] DeskA, Guid[] DeskB) Pairs => (_people, _deskA, _deskB);
+
     /// <summary>Reads where each person sits now (A, or anything else: then its next move is to A).</summary>
     public async Task ReadPositionsAsync(string connectionString)
     {

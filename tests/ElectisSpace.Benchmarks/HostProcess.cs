@@ -15,6 +15,33 @@ public sealed class HostProcess : IDisposable
     public Uri Address { get; }
     public int Pid => _process.Id;
 
+    /// <summary>From starting the process to its first answer (GET /api/health, 200): the host's cold start.</summary>
+    public double StartToFirstAnswerMs { get; private set; }
+
+    /// <summary>The host's configuration for the bench (also the Functions app's, ColdStart).</summary>
+    public static Dictionary<string, string> Settings(string connectionString, Uri aimsBaseUrl, int? poolSize)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Database:ConnectionString"] = connectionString,
+            ["Jwt:SigningKey"] = "benchmark-signing-key-that-is-at-least-32-bytes",
+            ["Jwt:AccessTokenMinutes"] = "240", // one token outlives a whole run (and a --hold session)
+            ["Security:SettingsEncryptionKey"] = Convert.ToBase64String(new byte[32]),
+            ["Aims:DefaultBaseUrl"] = aimsBaseUrl.ToString().TrimEnd('/'),
+            // Logins are measured, not throttled.
+            ["RateLimits:LoginPerMinute"] = "100000",
+            ["RateLimits:RefreshPerMinute"] = "100000",
+            ["Logging:LogLevel:Default"] = "Warning",
+            // No AIMS pull (nor alive ping) during the runs: the pull timer reads and reconciles all 10,000 articles every
+            // 5 minutes (2-4 s of both cores), and whichever workload it overlapped lost up to half its rate (measured: a
+            // never-cached page at 100 clients fell from ~960 to 477 req/s for the 4 s slice the pull ran in). The push
+            // worker stays on. The pull has its own benchmark (SyncBenchmark).
+            ["Sync:TimersEnabled"] = "false",
+        };
+        if (poolSize is { } n) settings["Database:MaxPoolSize"] = n.ToString();
+        return settings;
+    }
+
     private HostProcess(Process process, Uri address)
     {
         _process = process;
@@ -37,21 +64,8 @@ public sealed class HostProcess : IDisposable
         var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         psi.Environment["DOTNET_ENVIRONMENT"] = psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        psi.Environment["Database__ConnectionString"] = connectionString;
-        psi.Environment["Jwt__SigningKey"] = "benchmark-signing-key-that-is-at-least-32-bytes";
-        psi.Environment["Jwt__AccessTokenMinutes"] = "240"; // one token outlives a whole run (and a --hold session)
-        psi.Environment["Security__SettingsEncryptionKey"] = Convert.ToBase64String(new byte[32]);
-        psi.Environment["Aims__DefaultBaseUrl"] = aimsBaseUrl.ToString().TrimEnd('/');
-        // Logins are measured, not throttled.
-        psi.Environment["RateLimits__LoginPerMinute"] = "100000";
-        psi.Environment["RateLimits__RefreshPerMinute"] = "100000";
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        // No AIMS pull (nor alive ping) during the runs: the pull timer reads and reconciles all 10,000 articles every
-        // 5 minutes (2-4 s of both cores), and whichever workload it overlapped lost up to half its rate (measured: a
-        // never-cached page at 100 clients fell from ~960 to 477 req/s for the 4 s slice the pull ran in). The push
-        // worker stays on. The pull has its own benchmark (SyncBenchmark).
-        psi.Environment["Sync__TimersEnabled"] = "false";
-        if (poolSize is { } n) psi.Environment["Database__MaxPoolSize"] = n.ToString();
+        foreach (var (key, value) in Settings(connectionString, aimsBaseUrl, poolSize)) psi.Environment[key.Replace(":", "__")] = value;
+        var started = Stopwatch.StartNew();
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the host");
         process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.WriteLine("  host: " + e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.WriteLine("  host: " + e.Data); };
@@ -64,10 +78,14 @@ public sealed class HostProcess : IDisposable
             if (process.HasExited) throw new InvalidOperationException($"the host exited with {process.ExitCode}");
             try
             {
-                if ((await probe.GetAsync("/api/health")).IsSuccessStatusCode) return host;
+                if ((await probe.GetAsync("/api/health")).IsSuccessStatusCode)
+                {
+                    host.StartToFirstAnswerMs = Math.Round(started.Elapsed.TotalMilliseconds, 1);
+                    return host;
+                }
             }
-            catch (HttpRequestException) when (i < 600) { }
-            await Task.Delay(100);
+            catch (HttpRequestException) when (i < 6000) { }
+            await Task.Delay(10); // fine-grained: the wait is the cold-start figure
         }
     }
 
@@ -121,8 +139,12 @@ public sealed class HostProcess : IDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
+    private bool _disposed;
+
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         _process.WaitForExit(10_000);
         _process.Dispose();

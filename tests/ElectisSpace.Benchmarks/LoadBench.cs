@@ -32,7 +32,7 @@ public static class LoadBench
     private const string Password = "Bench-Passw0rd";
 
     private sealed record Options(int People, int Spaces, int Rooms, int Requests, int SingleClientRequests, int? PoolSize, string Out, int[] Clients,
-        string? Only, bool Hold, int Seconds, bool NoWrk, Uri? PeerUrl, string? PeerToken);
+        string? Only, bool Hold, int Seconds, bool NoWrk, Uri? PeerUrl, string? PeerToken, bool UnsafeFast, string[] PgSet);
 
     public sealed record RunResult(string Workload, int Clients, int Requests, double Seconds, double RequestsPerSecond,
         double P50Ms, double P95Ms, double P99Ms, double MaxMs, int Errors, string? FirstError, double HostRssMaxMb)
@@ -72,8 +72,23 @@ public static class LoadBench
         var machine = Machine();
         Console.WriteLine($"machine: {machine}");
 
-        var pg = await PostgresServer.GetAsync();
+        // Durable, as users run it (issue 37): every commit waits for its WAL to reach the disk. --unsafe-fast is the tests'
+        // configuration, for quick local loops only, and says so on every figure.
+        await using var pg = o.UnsafeFast ? await PostgresServer.StartDedicatedAsync() : await PostgresServer.StartDurableAsync();
+        var durability = pg.Durable ? "durable (fsync, synchronous_commit, full_page_writes on: PostgreSQL's defaults)"
+            : "UNSAFE FAST (fsync, synchronous_commit, full_page_writes off): NOT what users run, figures not for docs";
+        Console.WriteLine($"PostgreSQL: {durability}");
         var conn = await pg.CreateDatabaseAsync();
+        await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(conn) { Database = "postgres" }.ConnectionString))
+            foreach (var setting in o.PgSet)
+            {
+                // Server settings to try (group commit, ...): set as an operator would, for every connection from now on.
+                var (name, value) = (setting.Split('=', 2)[0], setting.Split('=', 2)[1]);
+                if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z_]+$")) throw new ArgumentException($"--pg-set {setting}: not a setting name");
+                await admin.ExecuteAsync($"ALTER SYSTEM SET {name} = '{value.Replace("'", "''")}'");
+                await admin.ExecuteAsync("SELECT pg_reload_conf()");
+                Console.WriteLine($"PostgreSQL: {name} = {await admin.ExecuteScalarAsync<string>($"SHOW {name}")}");
+            }
         await using var aims = await AimsEmulatorHost.StartAsync();
         using var host = await HostProcess.StartAsync(conn, aims.BaseUrl, o.PoolSize);
         Console.WriteLine($"host: pid {host.Pid} at {host.Address} (Release, Database:MaxPoolSize {o.PoolSize?.ToString() ?? "default"})");
@@ -107,12 +122,13 @@ public static class LoadBench
         if (o.Hold)
         {
             // For an outside load generator or profiler: the seeded host stays up until Enter (or end of input).
-            Console.WriteLine($"\nholding: host {host.Address} pid {host.Pid}\nBENCH_TOKEN={seed.Token}\nBENCH_SPACE={seed.SpaceIds[0]}\nBENCH_ROOM={seed.RoomIds[0]}\npress Enter to stop");
+            Console.WriteLine($"\nholding: host {host.Address} pid {host.Pid}\nBENCH_DB={conn}\nBENCH_ORG={seed.OrgId}\nBENCH_TOKEN={seed.Token}\nBENCH_SPACE={seed.SpaceIds[0]}\nBENCH_ROOM={seed.RoomIds[0]}\npress Enter to stop");
             Console.ReadLine();
             return 0;
         }
 
         var results = new List<RunResult>();
+        var ranWrites = new List<(string Workload, int Clients)>();
         var rng = new Random(18);
         var moves = new AssignMoves(seed.OrgId, seed.PersonIds, seed.SpaceIds);
         var cursorPage50 = await CursorForPageAsync(seed.Client, 50, 100);
@@ -196,6 +212,8 @@ public static class LoadBench
         foreach (var w in workloads.Where(w => o.Only is null || o.Only.Split(',').Any(only => w.Name.Contains(only, StringComparison.OrdinalIgnoreCase))))
             foreach (var clients in w.Clients ?? o.Clients)
             {
+                if (w.Name is "create a person" or "assign" or "conference toggle") ranWrites.Add((w.Name, clients));
+            {
                 // The writes before leave their pushes to AIMS behind (thousands of jobs after 100 writers): each run
                 // starts once they are done, so it measures its own work (a write run still includes its own pushes).
                 var backlog = await DrainPushQueueAsync(conn, seed.OrgId);
@@ -220,38 +238,91 @@ public static class LoadBench
                 results.Add(r);
                 Console.WriteLine($"{r.Workload,-34} {r.Clients,4} clients {r.Requests,6} req {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:N1}  p95 {r.P95Ms,7:N1}  p99 {r.P99Ms,7:N1} ms  errors {r.Errors}  host RSS {r.HostRssMaxMb:N0} MB  CPU {r.Cpu?.TotalMs:N2} ms/req, {r.Cpu?.MachineBusyPercent:N0}% busy{(r.FirstError is null ? "" : "  first error: " + r.FirstError)}");
             }
+            }
 
         if (o.PeerUrl is { } peerUrl && useWrk)
         {
-            // The server issue 18 compares with (the Node electisSpace server, set up by hand: docs/performance.md), in this same run,
-            // on the same machine: its people page of 50, with its own token.
-            var peerSpec = new WrkSpec(peerUrl.PathAndQuery);
+            // The server issues 18 and 37 compare with (the Node electisSpace server, NodePeer/node-peer.sh, docs/performance.md), in this same
+            // run, on the same machine, with its own token: its people page of 50, and the same three writes.
             var peerBase = new Uri(peerUrl.GetLeftPart(UriPartial.Authority));
-            foreach (var clients in o.Clients)
+            foreach (var (name, spec) in NodePeer.Workloads(peerUrl).Where(p => o.Only is null || p.Name == Targets.PeerWorkload
+                         || o.Only.Split(',').Any(only => p.Name.Contains(only, StringComparison.OrdinalIgnoreCase))))
+                foreach (var clients in o.Clients)
+                {
+                    await WrkDriver.RunAsync(peerBase, null, o.PeerToken ?? "", name, spec(), clients, TimeSpan.FromSeconds(2));
+                    var r = await WrkDriver.RunAsync(peerBase, null, o.PeerToken ?? "", name, spec(), clients, TimeSpan.FromSeconds(o.Seconds));
+                    results.Add(r);
+                    Console.WriteLine($"{r.Workload,-34} {r.Clients,4} clients {r.Requests,6} req {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:N1}  p95 {r.P95Ms,7:N1}  p99 {r.P99Ms,7:N1} ms  errors {r.Errors}{(r.FirstError is null ? "" : "  first error: " + r.FirstError)}");
+                }
+        }
+        var hostPeakMb = host.PeakMb();
+        // The host stops here: the floor is PostgreSQL's CPU alone, with no push worker beside it.
+        host.Dispose();
+
+        var floor = new List<PgbenchFloor.Result>();
+        if (ranWrites.Count > 0)
+        {
+            var (movers, deskA, deskB) = moves.Pairs;
+            await PgbenchFloor.CreateTablesAsync(conn, movers, deskA, deskB, seed.RoomIds);
+            await using (var c = new NpgsqlConnection(conn))
             {
-                await WrkDriver.RunAsync(peerBase, null, o.PeerToken ?? "", Targets.PeerWorkload, peerSpec, clients, TimeSpan.FromSeconds(2));
-                var r = await WrkDriver.RunAsync(peerBase, null, o.PeerToken ?? "", Targets.PeerWorkload, peerSpec, clients, TimeSpan.FromSeconds(o.Seconds));
-                results.Add(r);
-                Console.WriteLine($"{r.Workload,-34} {r.Clients,4} clients {r.Requests,6} req {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:N1}  p95 {r.P95Ms,7:N1}  p99 {r.P99Ms,7:N1} ms  errors {r.Errors}{(r.FirstError is null ? "" : "  first error: " + r.FirstError)}");
+                var variables = new Dictionary<string, string>
+                {
+                    ["org"] = seed.OrgId.ToString(),
+                    ["user"] = (await c.ExecuteScalarAsync<Guid>("SELECT id FROM users WHERE org_id = @o AND email = @e", new { o = seed.OrgId, e = seed.AdminEmail })).ToString(),
+                    ["session"] = (await c.ExecuteScalarAsync<Guid>("SELECT family_id FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE u.org_id = @o AND u.email = @e AND t.revoked_at IS NULL LIMIT 1",
+                        new { o = seed.OrgId, e = seed.AdminEmail })).ToString(),
+                    ["moves"] = movers.Length.ToString(), ["rooms"] = seed.RoomIds.Length.ToString(),
+                };
+                Console.WriteLine("\nfloor: the same write transactions run by pgbench against this database (PostgreSQL's CPU alone)");
+                foreach (var (workload, script) in PgbenchFloor.Scripts)
+                    foreach (var clients in ranWrites.Where(x => x.Workload == workload).Select(x => x.Clients))
+                    {
+                        // As many sessions as the host runs the SQL on (its pool): more would measure PostgreSQL's lock and
+                        // WAL-insert contention among 100 backends (measured: 2-4x the CPU a write), which the host never causes.
+                        var sessions = Math.Min(clients, o.PoolSize ?? ElectisSpace.Core.Configuration.ServerSettings.DefaultMaxPoolSize);
+                        variables["clients"] = sessions.ToString();
+                        var f = await PgbenchFloor.RunAsync(Path.Combine(pg.BinDirectory, "pgbench"), conn, cpu, workload, script, sessions, o.Seconds, variables)
+                            with { Clients = clients, Sessions = sessions };
+                        floor.Add(f);
+                        Console.WriteLine($"floor: {f.Workload,-20} {f.Clients,4} clients ({f.Sessions} sessions) {f.Transactions,6} tx {f.TransactionsPerSecond,9:N0} tx/s  latency avg {f.LatencyAverageMs,7:N1} ms  PostgreSQL {f.PostgresMs:N3} ms CPU/tx  ({f.Cpu}){(f.Error is null ? "" : "  error: " + f.Error)}");
+                    }
             }
+            await PgbenchFloor.DropTablesAsync(conn);
+        }
+
+        var coldStarts = new List<ColdStart.Figures>();
+        if (o.Only is null || o.Only.Contains("cold", StringComparison.OrdinalIgnoreCase))
+        {
+            // Each in a new process, one after the other, over the seeded database, on an otherwise idle machine.
+            for (var i = 0; i < 3; i++)
+            {
+                coldStarts.Add(await ColdStart.FunctionsAsync(HostProcess.Settings(conn, aims.BaseUrl, o.PoolSize), seed.Token));
+                coldStarts.Add(await ColdStart.StandaloneAsync(conn, aims.BaseUrl, seed.Token));
+            }
+            foreach (var f in coldStarts) Console.WriteLine($"cold start, {f.Host}: {f}");
         }
 
         Console.WriteLine();
         Console.WriteLine($"fetch all {seed.People:N0} people in one export call: host RSS grew {exportGrowth:N1} MB during 10 calls");
-        Console.WriteLine($"host peak memory (VmHWM): {host.PeakMb():N0} MB");
+        Console.WriteLine($"host peak memory (VmHWM): {hostPeakMb:N0} MB");
+        Console.WriteLine($"PostgreSQL: {durability}");
         Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
-        PrintTable(results);
-        var verdicts = Targets.Check(results, exportGrowth);
+        PrintTable(results, durability);
+        NodePeer.PrintRatios(results);
+        PrintFloor(results, floor);
+        if (coldStarts.Count > 0) ColdStartTable(coldStarts);
+        var verdicts = Targets.Check(results, exportGrowth, floor, coldStarts);
         Targets.Print(verdicts);
 
         var report = new
         {
             date = DateTimeOffset.UtcNow, machine, loadAverageAtEnd = File.ReadAllText("/proc/loadavg").Trim(),
             options = o, seeded = new { seed.People, spaces = seed.SpaceIds.Length, rooms = seed.RoomIds.Length, seed.Seconds },
-            hostPeakMemoryMb = host.PeakMb(), exportRssGrowthMb = exportGrowth, results, targets = verdicts,
+            postgres = durability, hostPeakMemoryMb = hostPeakMb, exportRssGrowthMb = exportGrowth, results, floor, coldStarts, targets = verdicts,
             plans = plans.Select(p => new { query = p.What, plan = p.Plan }),
         };
-        await File.WriteAllTextAsync(o.Out, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(o.Out, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         Console.WriteLine($"\nwrote {Path.GetFullPath(o.Out)}");
         return 0;
     }
@@ -264,7 +335,8 @@ public static class LoadBench
         return new Options(people, Int("--spaces", 10_000), Int("--rooms", 200), Int("--requests", 3000), Int("--single-client-requests", 300),
             Value("--pool") is { } p ? int.Parse(p) : null, Value("--out") ?? "bench-results.json",
             Value("--clients") is { } c ? c.Split(',').Select(int.Parse).ToArray() : [1, 16, 100], Value("--only"), args.Contains("--hold"), Int("--seconds", 8), args.Contains("--no-wrk"),
-            Value("--peer-url") is { } peer ? new Uri(peer) : null, Value("--peer-token"));
+            Value("--peer-url") is { } peer ? new Uri(peer) : null, Value("--peer-token"), args.Contains("--unsafe-fast"),
+            [.. args.Select((a, i) => (a, i)).Where(x => x.a == "--pg-set" && x.i + 1 < args.Length).Select(x => args[x.i + 1])]);
     }
 
     private static string Machine()
@@ -449,9 +521,10 @@ public static class LoadBench
         return plans;
     }
 
-    private static void PrintTable(List<RunResult> results)
+    private static void PrintTable(List<RunResult> results, string durability)
     {
         Console.WriteLine();
+        Console.WriteLine($"PostgreSQL {durability}");
         Console.WriteLine("| workload | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors | host RSS MB | generator |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
@@ -461,5 +534,33 @@ public static class LoadBench
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results.Where(r => r.Cpu is not null))
             Console.WriteLine($"| {r.Workload} | {r.Clients} | {r.Cpu!.TotalMs:N2} | {r.Cpu.HostMs:N2} | {r.Cpu.PostgresMs:N2} | {r.Cpu.PostgresBackgroundMs:N2} | {r.Cpu.BenchMs:N2} | {r.Cpu.OtherMs:N2} | {r.Cpu.MachineBusyPercent:N0}% | {r.Cpu.CeilingPerSecond:N0} req/s |");
+    }
+
+    /// <summary>Each write's CPU in the API against its floor (the same SQL from pgbench): what the host adds, and the rates each allows.</summary>
+    private static void PrintFloor(List<RunResult> results, List<PgbenchFloor.Result> floor)
+    {
+        if (floor.Count == 0) return;
+        Console.WriteLine();
+        Console.WriteLine("| write | clients | floor: PostgreSQL CPU ms/tx (pgbench, same SQL, pool-size sessions) | floor rate on these cores | pgbench tx/s, avg latency ms | API: PostgreSQL ms/req | API: host ms/req | API: total ms/req | above the floor (what remains to win) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var f in floor.Where(f => f.Cpu is not null))
+        {
+            var api = results.FirstOrDefault(r => r.Workload == f.Workload && r.Clients == f.Clients && r.Cpu is not null);
+            var cores = f.Cpu?.Cores ?? Environment.ProcessorCount;
+            Console.WriteLine($"| {f.Workload} | {f.Clients} | {f.PostgresMs:N3} | {cores * 1000 / f.PostgresMs:N0} /s | {f.TransactionsPerSecond:N0}, {f.LatencyAverageMs:N1}{(f.Error is null ? "" : " (" + f.Error + ")")} | " +
+                              (api?.Cpu is { } c
+                                  ? $"{c.PostgresMs + c.PostgresBackgroundMs:N3} | {c.HostMs:N3} | {c.TotalMs:N3} | {c.TotalMs - f.PostgresMs:N3} ms: host {c.HostMs:N3}, load generator + emulator {c.BenchMs:N3}, PostgreSQL beyond the floor {c.PostgresMs + c.PostgresBackgroundMs - f.PostgresMs:N3} |"
+                                  : "– | – | – | – |"));
+        }
+    }
+
+    private static void ColdStartTable(List<ColdStart.Figures> figures)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| cold start | runtime start ms | composition root ms | first answer ms | first people page ms | worker's part ms | process start to answer ms |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        string Ms(double v) => double.IsNaN(v) ? "–" : v.ToString("N0");
+        foreach (var f in figures)
+            Console.WriteLine($"| {f.Host} | {Ms(f.RuntimeStartMs)} | {Ms(f.BuildMs)} | {Ms(f.FirstAnswerMs)} | {Ms(f.FirstPageMs)} | {Ms(f.WorkerMs)} | {Ms(f.ProcessMs)} |");
     }
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The Node electisSpace server (the peer issue 18 compares with) on this machine, for `bench --peer-url … --peer-token …`.
+# The Node electisSpace server (the peer issues 18 and 37 compare with) on this machine, for `bench --peer-url … --peer-token …`.
 # Not part of CI: it needs that server's source (a git dir or clone of AvivElectis/electisSpace at f87f6a8), npm and apt.
 #   node-peer.sh setup GIT_DIR   build it under $NODE_PEER_DIR (default /tmp/node-peer): npm, Prisma client, tsc, its own
-#                                PostgreSQL (its migrations applied in order) and Redis, 10,000 people + 200 spaces (seed.sql)
+#                                PostgreSQL (its migrations applied in order) and Redis, 10,000 people, 200 spaces, 200 rooms (seed.sql)
 #   node-peer.sh start           start PostgreSQL, Redis and the server (production mode, port 23000)
 #   node-peer.sh token           log in (password, then the 2FA code it stored: no mail server here) and print the access token
 #   node-peer.sh url             the people page of 50 to measure
@@ -51,7 +51,7 @@ case "${1:-}" in
     "${PSQL[@]}" -c "CREATE DATABASE electisspace"
     for m in $(ls -d prisma/migrations/*/ | sort); do "${PSQL[@]}" -d electisspace -f "$m/migration.sql" >/dev/null; done
     "${PSQL[@]}" -d electisspace -v pwhash="$(node -e "console.log(require('bcrypt').hashSync('BenchPass123!', 12))")" -f "$HERE/seed.sql"
-    "$0" stop
+    "$HERE/node-peer.sh" stop
     echo "set up in $DIR"
     ;;
   start)

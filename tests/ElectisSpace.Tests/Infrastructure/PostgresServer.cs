@@ -17,11 +17,18 @@ public sealed class PostgresServer : IAsyncDisposable
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
     /// <summary>A server of its own, for tests that stop and restart PostgreSQL (the shared one must stay up for the rest).</summary>
-    public static Task<PostgresServer> StartDedicatedAsync() => StartAsync();
+    public static Task<PostgresServer> StartDedicatedAsync() => StartAsync(durable: false);
+
+    /// <summary>
+    /// A server of its own with PostgreSQL's default, durable settings (fsync, synchronous_commit, full_page_writes on): what
+    /// users run, so the benchmark's write figures include the commit's real cost. The tests' servers turn them off for speed.
+    /// </summary>
+    public static Task<PostgresServer> StartDurableAsync() => StartAsync(durable: true);
 
     private const string Template = "electis_template";
     private readonly string _dataDir;
     private readonly string _binDir;
+    private readonly bool _durable;
     private int _databaseCounter;
 
     /// <summary>The server's log; each line names its database (log_line_prefix db=%d), so a test can find its own errors.</summary>
@@ -30,14 +37,21 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The cluster's data directory (its postmaster.pid names the server's process: the benchmark counts its CPU).</summary>
     public string DataDirectory => _dataDir;
 
+    /// <summary>The server's binaries (pgbench, psql beside postgres).</summary>
+    public string BinDirectory => _binDir;
+
+    /// <summary>Whether commits reach the disk (fsync, synchronous_commit and full_page_writes on), as in production.</summary>
+    public bool Durable => _durable;
+
     public int Port { get; }
     public string Host => "127.0.0.1";
 
-    private PostgresServer(string dataDir, string binDir, int port)
+    private PostgresServer(string dataDir, string binDir, int port, bool durable)
     {
         _dataDir = dataDir;
         _binDir = binDir;
         Port = port;
+        _durable = durable;
     }
 
     public string ConnectionString(string database) =>
@@ -56,7 +70,9 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private const string FolderPrefix = "electis-pg-";
 
-    private static async Task<PostgresServer> StartAsync()
+    private static Task<PostgresServer> StartAsync() => StartAsync(durable: false);
+
+    private static async Task<PostgresServer> StartAsync(bool durable)
     {
         var binDir = FindBinDir();
         RemoveLeftovers();
@@ -68,7 +84,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
         await RunPgAsync(asRoot, Path.Combine(binDir, "initdb"), $"-D {dataDir} -U postgres --auth=trust -E UTF8 --no-sync");
         var port = FreePort();
-        var server = new PostgresServer(dataDir, binDir, port);
+        var server = new PostgresServer(dataDir, binDir, port, durable);
         await server.StartServerAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopSync();
 
@@ -87,9 +103,11 @@ public sealed class PostgresServer : IAsyncDisposable
     private Task StartServerAsync()
     {
         var root = Path.GetDirectoryName(_dataDir)!;
+        // Test speed: nothing a test checks depends on surviving an OS crash, so commits need not wait for the disk.
+        var unsafeFast = _durable ? "" : "-F -c fsync=off -c synchronous_commit=off -c full_page_writes=off ";
         return RunPgAsync(Environment.UserName == "root", Path.Combine(_binDir, "pg_ctl"),
             $"-D {_dataDir} -l {LogPath} -w -t 60 start " +
-            $"-o \"-F -p {Port} -h 127.0.0.1 -k {root} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c log_line_prefix='%m [%p] db=%d '\"");
+            $"-o \"{unsafeFast}-p {Port} -h 127.0.0.1 -k {root} -c max_connections=300 -c log_line_prefix='%m [%p] db=%d '\"");
     }
 
     /// <summary>Stops the server as an operator would (fast shutdown: sessions are terminated with 57P01).</summary>
