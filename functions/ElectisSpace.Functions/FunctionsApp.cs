@@ -29,6 +29,11 @@ public static class FunctionsApp
     /// <summary>The app's services (what CreateBuilder registers), for tests that build them without a worker.</summary>
     public static IServiceCollection ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
+        // The queue trigger below is this app's only push consumer: with the Postgres provider nothing would ever push.
+        if (ServerSettings.Load(configuration, HostProfile.Functions).Sync.QueueProvider != QueueProvider.AzureStorage)
+            throw new InvalidOperationException(
+                $"The Functions app pushes to AIMS only through its Azure Storage queue trigger: set {SettingNames.QueueProvider} to " +
+                $"AzureStorage (with {SettingNames.AzureWebJobsStorage}; Azurite locally). The Postgres provider has a consumer only in Standalone.");
         services.AddElectisSpace(configuration, HostProfile.Functions);
         // Changes made through the HTTP functions go to the aims-push queue right after commit (the timer sweeper covers
         // anything missed); the queue, poison and timer triggers do the rest.

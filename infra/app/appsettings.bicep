@@ -83,6 +83,9 @@ var appSettings = {
   Sync__LeaseSeconds: '120'
   Sync__SweepIntervalSeconds: '30'
   Sync__RetentionDays: '7'
+  Sync__MessageRetryBaseMilliseconds: '1000'
+  Sync__MessageRetryMaxSeconds: '60'
+  Sync__MessageMaxDeliveries: '8'
 
   // Sync timers (NCRONTAB, six fields: the timer triggers bind %Sync:AliveSchedule% / %Sync:PullSchedule%) and the
   // full-sync step retries (Durable activity retry options).

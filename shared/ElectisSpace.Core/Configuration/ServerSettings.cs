@@ -47,6 +47,9 @@ public static class SettingNames
     public const string SyncLeaseSeconds = "Sync:LeaseSeconds";
     public const string SyncSweepIntervalSeconds = "Sync:SweepIntervalSeconds";
     public const string SyncRetentionDays = "Sync:RetentionDays";
+    public const string SyncMessageRetryBaseMilliseconds = "Sync:MessageRetryBaseMilliseconds";
+    public const string SyncMessageRetryMaxSeconds = "Sync:MessageRetryMaxSeconds";
+    public const string SyncMessageMaxDeliveries = "Sync:MessageMaxDeliveries";
     /// <summary>The Functions host's storage connection (also read by us for the Azure Storage queue provider).</summary>
     public const string AzureWebJobsStorage = "AzureWebJobsStorage";
 
@@ -178,6 +181,9 @@ public sealed record ServerSettings(
                 Lease = TimeSpan.FromSeconds(Int(config, SettingNames.SyncLeaseSeconds, 120, 1, 3600)),
                 SweepInterval = TimeSpan.FromSeconds(Int(config, SettingNames.SyncSweepIntervalSeconds, 30, 1, 3600)),
                 Retention = TimeSpan.FromDays(Int(config, SettingNames.SyncRetentionDays, 7, 1, 365)),
+                MessageRetryBase = TimeSpan.FromMilliseconds(Int(config, SettingNames.SyncMessageRetryBaseMilliseconds, 1000, 1, 600_000)),
+                MessageRetryMax = TimeSpan.FromSeconds(Int(config, SettingNames.SyncMessageRetryMaxSeconds, 60, 1, 3600)),
+                MessageMaxDeliveries = Int(config, SettingNames.SyncMessageMaxDeliveries, 8, 1, 100),
             },
         };
     }

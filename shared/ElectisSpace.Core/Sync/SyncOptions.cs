@@ -18,6 +18,14 @@ public sealed record SyncOptions
     /// <summary>A claimed job returns to the pool when its worker has not finished it within this time (crash recovery).</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(2);
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// A push message whose processing failed (the database, a bug; never an AIMS answer, which the jobs' own retries
+    /// handle) is sent again after MessageRetryBase·2^(delivery-1), capped by MessageRetryMax, until MessageMaxDeliveries;
+    /// the defaults span over two minutes, so a database outage of a minute poisons nothing.
+    /// </summary>
+    public TimeSpan MessageRetryBase { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MessageRetryMax { get; init; } = TimeSpan.FromMinutes(1);
+    public int MessageMaxDeliveries { get; init; } = 8;
     /// <summary>Completed outbox rows are purged after this.</summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
 }

@@ -21,7 +21,11 @@ public sealed class FunctionsAppFixture : TestApp
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Functions = FunctionsApp.CreateBuilder([.. DefaultSettings(ConnectionString).Select(kv => $"--{kv.Key}={kv.Value}")]).Build();
+        // The Functions app pushes through its Azure Storage queue trigger (nothing is sent here: the worker is not started).
+        var settings = DefaultSettings(ConnectionString);
+        settings["Queue:Provider"] = "AzureStorage";
+        settings["AzureWebJobsStorage"] = "UseDevelopmentStorage=true";
+        Functions = FunctionsApp.CreateBuilder([.. settings.Select(kv => $"--{kv.Key}={kv.Value}")]).Build();
     }
 
     public override async Task DisposeAsync()

@@ -1,3 +1,4 @@
+using ElectisSpace.Core.Sync.Push;
 using ElectisSpace.Tests.Infrastructure;
 
 namespace ElectisSpace.Tests.Sync;
@@ -6,24 +7,27 @@ namespace ElectisSpace.Tests.Sync;
 public sealed class AzureStorageFaultTests(AzureSyncApp app) : IClassFixture<AzureSyncApp>
 {
     [Fact]
-    public async Task A_message_that_keeps_failing_is_poisoned_after_maxDequeueCount_and_its_job_dead_lettered()
+    public async Task A_message_that_keeps_failing_is_poisoned_but_fails_no_job_and_its_work_is_pushed_once_the_cause_is_gone()
     {
         var org = await app.CreateSyncedOrgAsync();
+        var settings = await app.Db.ReadAsync(c => Dapper.SqlMapper.ExecuteScalarAsync<string>(c,
+            "SELECT settings::text FROM organizations WHERE id = @OrgId", new { org.OrgId }));
         // Unreadable organization settings make every processing of this organization's message throw.
         await app.ExecAsync("UPDATE organizations SET settings = '{\"aims\": 42}'::jsonb WHERE id = @OrgId", new { org.OrgId });
-        var space = await org.Admin.CreateSpaceAsync($"PZ{Guid.NewGuid():N}"[..16]);
+        var externalId = $"PZ{Guid.NewGuid():N}"[..16];
+        var space = await org.Admin.CreateSpaceAsync(externalId);
 
-        try { await SyncApp.WaitStatusAsync(org.Admin, space.Id(), "failed", 60_000); }
-        catch (Xunit.Sdk.XunitException)
-        {
-            var j = await app.JobAsync(org.OrgId, space.Id(), "upsert_article");
-            Assert.Fail($"job {j}; dead {await app.CountAsync("SELECT count(*) FROM sync_queue WHERE status = 'dead'")}");
-        }
-        var job = await app.JobAsync(org.OrgId, space.Id(), "upsert_article");
-        Assert.Equal("dead", job.Status);
-        Assert.Contains("poison", job.Error);
-        Assert.Equal(0, job.Attempts); // AIMS was never called: no attempt spent
-        Assert.Equal(1, await app.CountAsync("SELECT count(*) FROM audit_logs WHERE org_id = @OrgId AND action = 'sync_failed'", new { org.OrgId }));
+        // Backed-off deliveries, then the poison queue: audited, the job still open, nothing dead-lettered.
+        await SyncApp.WaitUntilAsync(async () => await app.CountAsync("SELECT count(*) FROM audit_logs WHERE org_id = @OrgId AND action = @a",
+            new { org.OrgId, a = PushConsumer.PoisonAuditAction }) > 0, "the poison message audited", 30_000);
+        Assert.Equal("pending", (await app.JobAsync(org.OrgId, space.Id(), "upsert_article")).Status);
+        Assert.Equal(0, await app.CountAsync("SELECT count(*) FROM sync_queue WHERE org_id = @OrgId AND status = 'dead'", new { org.OrgId }));
+        Assert.Equal(0, await app.CountAsync("SELECT count(*) FROM audit_logs WHERE org_id = @OrgId AND action = 'sync_failed'", new { org.OrgId }));
+
+        // The cause fixed, the sweeper sends the open job again and it is pushed.
+        await app.ExecAsync("UPDATE organizations SET settings = @settings::jsonb WHERE id = @OrgId", new { org.OrgId, settings });
+        await SyncApp.WaitStatusAsync(org.Admin, space.Id(), "synced", 30_000);
+        Assert.NotNull(app.Article(externalId));
     }
 
     [Fact]

@@ -29,6 +29,8 @@ public sealed class FunctionsSyncTests(ManualSyncApp app) : IClassFixture<Manual
         settings["Sync:SweepIntervalSeconds"] = "1";
         settings["Sync:RetryBaseDelayMilliseconds"] = "50";
         settings["Aims:MaxRetries"] = "0";
+        settings["Sync:MessageRetryBaseMilliseconds"] = "50";
+        settings["Sync:MessageMaxDeliveries"] = "4";
         var config = new ConfigurationBuilder().AddInMemoryCollection(settings!).Build();
         var services = new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         FunctionsApp.ConfigureServices(services, config);
@@ -37,6 +39,13 @@ public sealed class FunctionsSyncTests(ManualSyncApp app) : IClassFixture<Manual
     }
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    /// <summary>The received message as the runtime binds it to the queue trigger.</summary>
+    private static Azure.Storage.Queues.Models.QueueMessage Delivered(ReceivedPush r) =>
+        Azure.Storage.Queues.Models.QueuesModelFactory.QueueMessage(r.MessageId, r.Receipt, new BinaryData(r.Body), r.DequeueCount);
+
+    private static Azure.Storage.Queues.Models.QueueMessage Delivered(string body, long dequeueCount = 1) =>
+        Azure.Storage.Queues.Models.QueuesModelFactory.QueueMessage("m", "r", new BinaryData(body), dequeueCount);
 
     private async Task<ReceivedPush> ReceiveForAsync(Guid orgId, bool poison = false)
     {
@@ -59,7 +68,7 @@ public sealed class FunctionsSyncTests(ManualSyncApp app) : IClassFixture<Manual
         await _services.GetRequiredService<PushDispatch>().DispatchAsync(org.OrgId);
 
         var message = await ReceiveForAsync(org.OrgId);
-        await Functions.Push(message.Body, CancellationToken.None);
+        await Functions.Push(Delivered(message), CancellationToken.None);
         await Queue.DeleteAsync(message);
 
         Assert.NotNull(app.Article(externalId));
@@ -93,29 +102,90 @@ public sealed class FunctionsSyncTests(ManualSyncApp app) : IClassFixture<Manual
     }
 
     [Fact]
-    public async Task The_poison_function_dead_letters_the_job_fails_the_entity_and_audits()
+    public async Task A_poison_message_fails_no_job_it_is_audited_and_the_sweeper_pushes_its_organization_later()
     {
         var org = await app.CreateSyncedOrgAsync();
-        var space = await org.Admin.CreateSpaceAsync($"P{Guid.NewGuid():N}"[..16]);
+        var externalId = $"P{Guid.NewGuid():N}"[..16];
+        var space = await org.Admin.CreateSpaceAsync(externalId);
         var jobId = await app.Db.ReadAsync(c => Dapper.SqlMapper.ExecuteScalarAsync<Guid>(c,
             "SELECT id FROM sync_queue WHERE org_id = @o AND entity_id = @e", new { o = org.OrgId, e = space.Id() }));
 
-        await Functions.PushPoison(new PushMessage(org.OrgId, jobId).ToJson(), CancellationToken.None);
+        // The message names the job, but the job did nothing wrong: poison says only that the message was not processed.
+        await Functions.PushPoison(new PushMessage(org.OrgId, jobId, Attempt: 8).ToJson(), CancellationToken.None);
 
-        Assert.Equal("dead", (await app.JobAsync(org.OrgId, space.Id(), "upsert_article")).Status);
-        await SyncApp.WaitStatusAsync(org.Admin, space.Id(), "failed", 1000);
-        Assert.Equal(1, await app.CountAsync("SELECT count(*) FROM audit_logs WHERE org_id = @OrgId AND action = 'sync_failed'", new { org.OrgId }));
-        var dead = Assert.Single((await SyncApp.GetAsync(org.Admin, "/api/sync/dead-letters")).GetProperty("data").EnumerateArray());
-        Assert.Equal(jobId, dead.GetProperty("id").GetGuid());
-        // An unreadable message is dropped (logged), a late poison message for a finished job changes nothing.
+        Assert.Equal("pending", (await app.JobAsync(org.OrgId, space.Id(), "upsert_article")).Status);
+        Assert.Equal("pending", (await SyncApp.GetAsync(org.Admin, $"/api/spaces/{space.Id()}")).GetProperty("syncStatus").GetString());
+        Assert.Equal(0, await app.CountAsync("SELECT count(*) FROM audit_logs WHERE org_id = @OrgId AND action = 'sync_failed'", new { org.OrgId }));
+        Assert.Equal(1, await app.CountAsync("SELECT count(*) FROM audit_logs WHERE org_id = @OrgId AND action = @a",
+            new { org.OrgId, a = PushConsumer.PoisonAuditAction }));
+        Assert.Empty((await SyncApp.GetAsync(org.Admin, "/api/sync/dead-letters")).GetProperty("data").EnumerateArray());
+        // An unreadable poison message is dropped (logged) without throwing.
         await Functions.PushPoison("not json", CancellationToken.None);
-        await Functions.PushPoison(new PushMessage(org.OrgId, jobId).ToJson(), CancellationToken.None);
-        Assert.Equal(1, await app.CountAsync("SELECT count(*) FROM audit_logs WHERE org_id = @OrgId AND action = 'sync_failed'", new { org.OrgId }));
+
+        // The job is still the sweeper's: once overdue it is sent again and pushed.
+        await app.ExecAsync("UPDATE sync_queue SET scheduled_at = now() - interval '1 minute', dispatched_at = now() - interval '1 minute' WHERE org_id = @OrgId", new { org.OrgId });
+        await Functions.Sweep(null!, CancellationToken.None);
+        var message = await ReceiveForAsync(org.OrgId);
+        await Functions.Push(Delivered(message), CancellationToken.None);
+        await Queue.DeleteAsync(message);
+        await SyncApp.WaitStatusAsync(org.Admin, space.Id(), "synced", 2000);
+        Assert.NotNull(app.Article(externalId));
+    }
+
+    [Fact]
+    public async Task The_poison_function_never_throws_even_when_the_database_is_unreachable()
+    {
+        // A poison trigger that throws would move its message to aims-push-poison-poison, which nothing watches.
+        var settings = TestApp.DefaultSettings("Host=127.0.0.1;Port=1;Username=nobody;Database=none;Timeout=2");
+        settings["AzureWebJobsStorage"] = app.Azurite!.ConnectionString;
+        settings["Queue:Provider"] = "AzureStorage";
+        var config = new ConfigurationBuilder().AddInMemoryCollection(settings!).Build();
+        await using var services = FunctionsApp.ConfigureServices(new ServiceCollection().AddLogging(), config).BuildServiceProvider();
+        var functions = ActivatorUtilities.CreateInstance<SyncFunctions>(services);
+
+        await functions.PushPoison(new PushMessage(Guid.NewGuid(), Guid.NewGuid(), Attempt: 8).ToJson(), CancellationToken.None);
+        await functions.PushPoison("not json", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_failed_processing_is_sent_again_delayed_with_its_delivery_count_and_poisoned_after_the_last()
+    {
+        var org = await app.CreateSyncedOrgAsync();
+        // Unreadable organization settings make every processing of this organization's message throw.
+        await app.ExecAsync("UPDATE organizations SET settings = '{\"aims\": 42}'::jsonb WHERE id = @OrgId", new { org.OrgId });
+        var space = await org.Admin.CreateSpaceAsync($"B{Guid.NewGuid():N}"[..16]);
+        var jobId = await app.Db.ReadAsync(c => Dapper.SqlMapper.ExecuteScalarAsync<Guid>(c,
+            "SELECT id FROM sync_queue WHERE org_id = @o AND entity_id = @e", new { o = org.OrgId, e = space.Id() }));
+        var consumer = _services.GetRequiredService<PushConsumer>();
+
+        // Handled without throwing (so the runtime deletes it): a new copy, invisible for the backoff, carries the count.
+        await Functions.Push(Delivered(new PushMessage(org.OrgId, jobId).ToJson()), CancellationToken.None);
+        var copy = await ReceiveForAsync(org.OrgId);
+        Assert.Equal(1, copy.Message!.Attempt);
+        await Queue.DeleteAsync(copy);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), consumer.Backoff(1));
+        Assert.Equal(TimeSpan.FromMilliseconds(100), consumer.Backoff(2));
+
+        // The last delivery goes to the poison queue; the job stays open (the sweeper's), nothing is dead.
+        await Functions.Push(Delivered(new PushMessage(org.OrgId, jobId, Attempt: 3).ToJson(), dequeueCount: 1), CancellationToken.None);
+        var poison = await ReceiveForAsync(org.OrgId, poison: true);
+        Assert.Equal(4, poison.Message!.Attempt);
+        await Queue.DeletePoisonAsync(poison);
+        Assert.Equal("pending", (await app.JobAsync(org.OrgId, space.Id(), "upsert_article")).Status);
+    }
+
+    [Fact]
+    public void The_default_message_backoff_outlasts_a_minute_of_database_outage()
+    {
+        var consumer = new PushConsumer(null!, null!, null!, ElectisSpace.Core.Configuration.ServerSettings.Load(
+            new ConfigurationBuilder().AddInMemoryCollection(TestApp.DefaultSettings("Host=x")!).Build(),
+            ElectisSpace.Core.Configuration.HostProfile.Functions), Microsoft.Extensions.Logging.Abstractions.NullLogger<PushConsumer>.Instance);
+        Assert.True(consumer.RetrySpan > TimeSpan.FromSeconds(90), $"{consumer.RetrySpan}");
     }
 
     [Fact]
     public async Task A_message_the_queue_function_cannot_read_fails_so_the_runtime_can_poison_it() =>
-        await Assert.ThrowsAsync<InvalidDataException>(() => Functions.Push("{\"hello\":1}", CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidDataException>(() => Functions.Push(Delivered("{\"hello\":1}"), CancellationToken.None));
 
     [Fact]
     public async Task The_timer_function_re_sends_jobs_that_were_never_sent()
@@ -128,7 +198,7 @@ public sealed class FunctionsSyncTests(ManualSyncApp app) : IClassFixture<Manual
         await Functions.Sweep(null!, CancellationToken.None);
 
         var message = await ReceiveForAsync(org.OrgId);
-        await Functions.Push(message.Body, CancellationToken.None);
+        await Functions.Push(Delivered(message), CancellationToken.None);
         await Queue.DeleteAsync(message);
         await app.WaitDrainedAsync(org.OrgId, 2000);
     }
@@ -146,7 +216,7 @@ public sealed class FunctionsSyncTests(ManualSyncApp app) : IClassFixture<Manual
 
         await Functions.Sweep(null!, CancellationToken.None); // the lease ran out: the sweeper sends it again
         var message = await ReceiveForAsync(org.OrgId);
-        await Functions.Push(message.Body, CancellationToken.None);
+        await Functions.Push(Delivered(message), CancellationToken.None);
         await Queue.DeleteAsync(message);
 
         await SyncApp.WaitStatusAsync(org.Admin, space.Id(), "synced", 2000);
@@ -165,8 +235,8 @@ public sealed class FunctionsSyncTests(ManualSyncApp app) : IClassFixture<Manual
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         var queues = doc.RootElement.GetProperty("extensions").GetProperty("queues");
 
-        // Job retries live in the outbox (per job type, up to 10); the message's dequeue count only guards against a worker
-        // that keeps failing on it. Poison after a few deliveries, retried after a short visibility timeout.
+        // Job retries live in the outbox (per job type, up to 10), and a failed processing is re-sent by the consumer with
+        // its own backoff; the dequeue count only guards against a delivery that throws (unreadable, queue unreachable).
         Assert.Equal(5, host.MaxDequeueCount);
         Assert.Equal(queues.GetProperty("maxDequeueCount").GetInt32(), host.MaxDequeueCount);
         Assert.InRange(host.VisibilityTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));

@@ -29,6 +29,8 @@ public class SyncApp : TestApp
         new("Sync:AimsDownWaitMilliseconds", "300"),
         new("Sync:LeaseSeconds", "3"),
         new("Sync:SweepIntervalSeconds", "1"),
+        new("Sync:MessageRetryBaseMilliseconds", "50"),
+        new("Sync:MessageMaxDeliveries", "5"),
         new("Sync:WorkerEnabled", WorkerEnabled ? "true" : "false"),
         new("Queue:Provider", UseAzureStorage ? "AzureStorage" : "Postgres"),
         .. Azurite is { } a ? [new KeyValuePair<string, string>("AzureWebJobsStorage", a.ConnectionString)] : Array.Empty<KeyValuePair<string, string>>(),

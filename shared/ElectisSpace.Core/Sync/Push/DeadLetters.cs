@@ -6,7 +6,7 @@ public sealed record DeadLetterDto(Guid Id, string EntityType, Guid EntityId, st
     int MaxAttempts, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? FailedAt);
 
 /// <summary>
-/// Jobs that will not be tried again (attempts exhausted, a permanent AIMS refusal, or a message no worker could process):
+/// Jobs that will not be tried again (attempts exhausted, or a permanent AIMS refusal; never because a queue message failed):
 /// status dead, the entity failed with the last error, an audit record. Admins list and re-queue them.
 /// </summary>
 public static class DeadLetters
@@ -28,31 +28,19 @@ public static class DeadLetters
         public DateTimeOffset? ProcessedAt { get; init; }
     }
 
+    /// <summary>Buries a claimed job, fenced by its claim (a newer claim's worker decides otherwise).</summary>
     public static async Task KillAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, PushJob j, string error, int attempts)
     {
         var killed = await c.ExecuteAsync("""
             UPDATE sync_queue SET status = 'dead', attempts = @attempts, last_error = @error, processed_at = now(), locked_until = NULL,
                    msg_visible_at = NULL
-            WHERE org_id = @orgId AND id = @id AND status IN ('pending', 'processing')
-            """, new { orgId, id = j.Id, attempts, error }, tx);
-        if (killed == 0) return; // finished meanwhile (a late poison message): nothing to bury
+            WHERE org_id = @orgId AND id = @id AND status = 'processing' AND claim_token = @token
+            """, new { orgId, id = j.Id, attempts, error, token = j.ClaimToken }, tx);
+        if (killed == 0) return; // re-claimed meanwhile: the newer claim records the outcome
         await SyncEntities.MarkAsync(c, tx, orgId, j, "failed", error, null);
         await AuditLog.WriteAsync(c, tx, new AuditContext(orgId, null, null, "sync-engine"), AuditAction, j.EntityType, j.EntityId,
             null, new { jobId = j.Id, action = j.Action, attempts, error });
     }
-
-    /// <summary>A poison message: the job it names dies (if still open) with the reason.</summary>
-    public static Task<bool> FromPoisonAsync(Db db, PushMessage? message, string reason, CancellationToken ct = default) =>
-        message is null ? Task.FromResult(false) : db.InTransactionAsync(async (c, tx) =>
-        {
-            var job = await c.QuerySingleOrDefaultAsync<PushJob>("""
-                SELECT id, org_id, entity_type, entity_id, action, payload::text AS payload, attempts, max_attempts, aims_key, seq
-                FROM sync_queue WHERE org_id = @OrgId AND id = @JobId AND status IN ('pending', 'processing') FOR UPDATE
-                """, message, tx);
-            if (job is null) return false;
-            await KillAsync(c, tx, job.OrgId, job, reason, job.Attempts);
-            return true;
-        }, ct);
 
     public static Task<(List<DeadLetterDto> Rows, long Total)> ListAsync(Db db, Guid orgId, PageRequest page, CancellationToken ct) =>
         db.ReadAsync(async c =>

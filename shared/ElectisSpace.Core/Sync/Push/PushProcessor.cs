@@ -19,6 +19,8 @@ public sealed class PushJob
     public int MaxAttempts { get; init; }
     public string AimsKey { get; init; } = "";
     public long Seq { get; init; }
+    /// <summary>This claim's fence: result writes apply only while the row still carries it.</summary>
+    public Guid ClaimToken { get; init; }
 
     public string? PayloadString(string name) =>
         JsonDocument.Parse(Payload).RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -72,9 +74,10 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
             {
                 // Not an AIMS answer (a bug, bad data, the database): give the jobs back at once so the message's next
                 // delivery meets the same failure, and the queue's dequeue count (then the poison queue) decides.
-                await db.ReadAsync(c => c.ExecuteAsync(
-                    "UPDATE sync_queue SET status = 'pending', locked_until = NULL WHERE id = ANY(@ids) AND status = 'processing'",
-                    new { ids = jobs.Select(j => j.Id).ToArray() }), CancellationToken.None);
+                await db.ReadAsync(c => c.ExecuteAsync("""
+                    UPDATE sync_queue q SET status = 'pending', locked_until = NULL
+                    FROM unnest(@ids, @tokens) AS d(id, token) WHERE q.id = d.id AND q.claim_token = d.token AND q.status = 'processing'
+                    """, new { ids = jobs.Select(j => j.Id).ToArray(), tokens = jobs.Select(j => j.ClaimToken).ToArray() }), CancellationToken.None);
                 throw;
             }
             total += jobs.Count;
@@ -138,10 +141,11 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
                   AND (q.status = 'pending' AND q.scheduled_at <= now() OR q.status = 'processing' AND q.locked_until < now())
                 FOR UPDATE OF q SKIP LOCKED
             )
-            UPDATE sync_queue q SET status = 'processing', locked_until = now() + @lease, dispatched_at = coalesce(q.dispatched_at, now())
+            UPDATE sync_queue q SET status = 'processing', locked_until = now() + @lease, dispatched_at = coalesce(q.dispatched_at, now()),
+                   claim_token = gen_random_uuid()
             FROM locked l WHERE q.id = l.id
             RETURNING q.id, q.org_id, q.entity_type, q.entity_id, q.action, q.payload::text AS payload, q.attempts, q.max_attempts,
-                      q.aims_key, q.seq
+                      q.aims_key, q.seq, q.claim_token
             """, new { orgId, limit, window, lease = _o.Lease }, tx)).OrderBy(j => j.Seq).ToList();
 
     // ---- execute ---------------------------------------------------------------------------------------------
@@ -290,6 +294,10 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
 
     // ---- record ----------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Writes each outcome, fenced by the claim: a job whose row no longer carries this claim's token (the lease ran out
+    /// and another worker claimed it) is left to that newer claim, with its entity.
+    /// </summary>
     private async Task RecordAsync(Guid orgId, List<PushJob> jobs, Dictionary<Guid, PushOutcome> outcomes, CancellationToken ct)
     {
         var retries = new List<(PushJob Job, DateTimeOffset At)>();
@@ -299,11 +307,15 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
             var done = jobs.Where(j => outcomes[j.Id] is PushOutcome.Done).ToList();
             if (done.Count > 0)
             {
-                await c.ExecuteAsync("""
+                var fenced = (await c.QueryAsync<Guid>("""
                     UPDATE sync_queue q SET status = 'completed', processed_at = now(), pushed_version = d.v, last_error = NULL,
                            locked_until = NULL, msg_visible_at = NULL
-                    FROM unnest(@ids, @versions) AS d(id, v) WHERE q.id = d.id
-                    """, new { ids = done.Select(j => j.Id).ToArray(), versions = done.Select(j => ((PushOutcome.Done)outcomes[j.Id]).Version).ToArray() }, tx);
+                    FROM unnest(@ids, @versions, @tokens) AS d(id, v, token)
+                    WHERE q.id = d.id AND q.claim_token = d.token AND q.status = 'processing'
+                    RETURNING q.id
+                    """, new { ids = done.Select(j => j.Id).ToArray(), versions = done.Select(j => ((PushOutcome.Done)outcomes[j.Id]).Version).ToArray(),
+                               tokens = done.Select(j => j.ClaimToken).ToArray() }, tx)).ToHashSet();
+                done = done.Where(j => fenced.Contains(j.Id)).ToList();
                 // Spaces before people: the API's lock order (an assign locks the space, then the person), so this
                 // transaction, which locks many of both, never holds a person an assign waits for while it waits for the space.
                 foreach (var g in done.GroupBy(j => j.EntityType).OrderBy(g => g.Key == "space" ? 0 : 1))
@@ -317,11 +329,11 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
                     case PushOutcome.Done:
                         break;
                     case PushOutcome.Rejected r:
-                        await c.ExecuteAsync("""
-                            UPDATE sync_queue SET status = 'failed', processed_at = now(), pushed_version = @v, last_error = @error,
-                                   locked_until = NULL, msg_visible_at = NULL WHERE id = @id
-                            """, new { id = j.Id, v = r.Version, error = r.Reason }, tx);
-                        await SyncEntities.MarkAsync(c, tx, orgId, j, "error", r.Reason, r.Version);
+                        if (await c.ExecuteAsync("""
+                                UPDATE sync_queue SET status = 'failed', processed_at = now(), pushed_version = @v, last_error = @error,
+                                       locked_until = NULL, msg_visible_at = NULL WHERE id = @id AND claim_token = @token AND status = 'processing'
+                                """, new { id = j.Id, v = r.Version, error = r.Reason, token = j.ClaimToken }, tx) == 1)
+                            await SyncEntities.MarkAsync(c, tx, orgId, j, "error", r.Reason, r.Version);
                         break;
                     case PushOutcome.Retry r when r.Counts && j.Attempts + 1 >= j.MaxAttempts:
                         await DeadLetters.KillAsync(c, tx, orgId, j, $"Gave up after {j.Attempts + 1} attempts: {r.Error}", attempts: j.Attempts + 1);
@@ -330,11 +342,11 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
                         var attempts = j.Attempts + (r.Counts ? 1 : 0);
                         var delay = r.Counts ? Backoff(attempts, r.After) : r.After ?? _o.AimsDownWait;
                         var at = time.GetUtcNow() + delay;
-                        await c.ExecuteAsync("""
-                            UPDATE sync_queue SET status = 'pending', attempts = @attempts, last_error = @error, scheduled_at = @at,
-                                   locked_until = NULL WHERE id = @id
-                            """, new { id = j.Id, attempts, error = r.Error, at }, tx);
-                        retries.Add((j, at));
+                        if (await c.ExecuteAsync("""
+                                UPDATE sync_queue SET status = 'pending', attempts = @attempts, last_error = @error, scheduled_at = @at,
+                                       locked_until = NULL WHERE id = @id AND claim_token = @token AND status = 'processing'
+                                """, new { id = j.Id, attempts, error = r.Error, at, token = j.ClaimToken }, tx) == 1)
+                            retries.Add((j, at));
                         break;
                     case PushOutcome.Dead d:
                         await DeadLetters.KillAsync(c, tx, orgId, j, d.Error, attempts: j.Attempts + 1);

@@ -3,8 +3,11 @@ using Azure.Storage.Queues;
 
 namespace ElectisSpace.Core.Sync.Push;
 
-/// <summary>"Organization X has AIMS work, starting at job J": what travels on the aims-push queue.</summary>
-public sealed record PushMessage(Guid OrgId, Guid JobId)
+/// <summary>
+/// "Organization X has AIMS work, starting at job J": what travels on the aims-push queue. Attempt counts the failed
+/// deliveries of earlier copies (a failed message is sent again as a new copy, delayed: see PushConsumer).
+/// </summary>
+public sealed record PushMessage(Guid OrgId, Guid JobId, int Attempt = 0)
 {
     public string ToJson() => Json.Serialize(this);
 
@@ -40,6 +43,8 @@ public interface IPushQueue
     /// <summary>Gives a received message back, visible again after the delay (a failed processing, as host.json's visibilityTimeout).</summary>
     Task ReleaseAsync(ReceivedPush message, TimeSpan delay, CancellationToken ct = default);
     Task MoveToPoisonAsync(ReceivedPush message, CancellationToken ct = default);
+    /// <summary>Puts a message given up on into the poison queue (the consumer's last failed delivery).</summary>
+    Task SendPoisonAsync(PushMessage message, CancellationToken ct = default);
     Task<IReadOnlyList<ReceivedPush>> ReceivePoisonAsync(int max, TimeSpan visibility, CancellationToken ct = default);
     Task DeletePoisonAsync(ReceivedPush message, CancellationToken ct = default);
 }
@@ -107,6 +112,9 @@ public sealed class AzurePushQueue : IPushQueue
         await _queue.DeleteMessageAsync(message.MessageId, message.Receipt, ct);
     }
 
+    public Task SendPoisonAsync(PushMessage message, CancellationToken ct = default) =>
+        WithQueuesAsync(async () => await _poison.SendMessageAsync(message.ToJson(), cancellationToken: ct), ct);
+
     public Task<IReadOnlyList<ReceivedPush>> ReceivePoisonAsync(int max, TimeSpan visibility, CancellationToken ct = default) =>
         ReceiveFromAsync(_poison, max, visibility, ct);
 
@@ -130,9 +138,16 @@ public sealed class PostgresPushQueue(Db db) : IPushQueue
 {
     public Task SendAsync(PushMessage message, TimeSpan delay = default, CancellationToken ct = default) =>
         db.ReadAsync(c => c.ExecuteAsync("""
-            UPDATE sync_queue SET msg_visible_at = now() + @delay, msg_receipt = NULL, dequeue_count = 0, poisoned_at = NULL
+            UPDATE sync_queue SET msg_visible_at = now() + @delay, msg_receipt = NULL, dequeue_count = @Attempt, poisoned_at = NULL
             WHERE id = @JobId AND org_id = @OrgId AND status IN ('pending', 'processing')
-            """, new { message.JobId, message.OrgId, delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay }), ct);
+            """, new { message.JobId, message.OrgId, message.Attempt, delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay }), ct);
+
+    // The row is the message: its dequeue count already carries the earlier copies' attempts (SendAsync keeps them).
+    public Task SendPoisonAsync(PushMessage message, CancellationToken ct = default) =>
+        db.ReadAsync(c => c.ExecuteAsync("""
+            UPDATE sync_queue SET msg_visible_at = NULL, msg_receipt = NULL, poisoned_at = now()
+            WHERE id = @JobId AND org_id = @OrgId AND status IN ('pending', 'processing')
+            """, message), ct);
 
     public Task<IReadOnlyList<ReceivedPush>> ReceiveAsync(int max, TimeSpan visibility, CancellationToken ct = default) =>
         ReceiveWhereAsync("msg_visible_at", max, visibility, "dequeue_count = q.dequeue_count + 1", ct);

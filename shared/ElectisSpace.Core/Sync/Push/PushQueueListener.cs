@@ -6,8 +6,10 @@ namespace ElectisSpace.Core.Sync.Push;
 
 /// <summary>
 /// Standalone's queue listener, with the Functions queue trigger's semantics from host.json: batch receive (batchSize),
-/// a message hidden while worked on, released for visibilityTimeout after a failure, moved to the poison queue once
-/// its dequeue count reaches maxDequeueCount, and poison messages dead-lettered (the Functions poison trigger's job).
+/// a message hidden while worked on, deleted once the consumer has handled it (a failed processing is re-sent delayed by
+/// the consumer itself), released for visibilityTimeout when the consumer throws (unreadable body, queue unreachable),
+/// moved to the poison queue once its dequeue count reaches maxDequeueCount, and poison messages handed to the consumer
+/// (the Functions poison trigger's job).
 /// </summary>
 public sealed class PushQueueListener(IPushQueue queue, PushConsumer consumer, QueueHostSettings host, PushSignal signal,
     ServerSettings settings, ILogger<PushQueueListener> log) : BackgroundService
@@ -47,7 +49,7 @@ public sealed class PushQueueListener(IPushQueue queue, PushConsumer consumer, Q
             if (alive.Count == 0) continue;
             try
             {
-                await consumer.HandleAsync(alive[0].Body, ct);
+                await consumer.HandleAsync(alive[0].Body, alive.Max(m => m.DequeueCount), ct);
                 foreach (var m in alive) await queue.DeleteAsync(m, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -61,8 +63,8 @@ public sealed class PushQueueListener(IPushQueue queue, PushConsumer consumer, Q
         var poison = await queue.ReceivePoisonAsync(host.BatchSize, visibility, ct);
         foreach (var m in poison)
         {
-            await consumer.HandlePoisonAsync(m.Body, ct);
-            await queue.DeletePoisonAsync(m, ct);
+            // Kept (visible again after the lease) when it could not be audited yet.
+            if (await consumer.HandlePoisonAsync(m.Body, ct)) await queue.DeletePoisonAsync(m, ct);
         }
         return received.Count + poison.Count;
     }

@@ -9,8 +9,24 @@ namespace ElectisSpace.Core.Sync.Push;
 /// worker (lease expired), so a crash or a queue outage between commit and send loses nothing; purges old completed rows
 /// and folds the counters' shard rows.
 /// </summary>
-public sealed class PushSweeper(Db db, IPushQueue queue, ServerSettings settings, ILogger<PushSweeper> log)
+public sealed class PushSweeper(Db db, IPushQueue queue, ServerSettings settings, TimeProvider time, ILogger<PushSweeper> log)
 {
+    private long _lastSweep = long.MinValue;
+
+    /// <summary>
+    /// The Functions timer: it ticks more often than any useful interval (Flex Consumption takes only a CRON schedule,
+    /// which a binding expression cannot compute from seconds); a sweep runs when Sync:SweepIntervalSeconds has passed
+    /// since this instance's last one. Answers null when it was not due.
+    /// </summary>
+    public async Task<int?> SweepIfDueAsync(CancellationToken ct = default)
+    {
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastSweep);
+        if (last != long.MinValue && time.GetElapsedTime(last, now) < settings.Sync.SweepInterval) return null;
+        if (Interlocked.CompareExchange(ref _lastSweep, now, last) != last) return null; // another tick took it
+        return await SweepAsync(ct);
+    }
+
     public async Task<int> SweepAsync(CancellationToken ct = default)
     {
         var o = settings.Sync;
