@@ -48,18 +48,40 @@ public sealed class DatabaseOutagePushTests(AzureOutageSyncApp app) : IClassFixt
         app.Aims.Faults.Add(new FaultRule { RouteContains = "/articles", Method = "POST", Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(2) });
         foreach (var id in ids) await org.Admin.CreateSpaceAsync(id);
 
+        // What reaches the poison queue meanwhile (the count includes messages hidden while a handler holds them).
+        var poisonQueue = new Azure.Storage.Queues.QueueClient(app.Azurite!.ConnectionString, AzurePushQueue.PoisonQueueName);
+        await poisonQueue.CreateIfNotExistsAsync();
+        var poisoned = 0;
+        using var watching = new CancellationTokenSource();
+        var watch = Task.Run(async () =>
+        {
+            while (!watching.IsCancellationRequested)
+            {
+                poisoned = Math.Max(poisoned, (await poisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+                await Task.Delay(250);
+            }
+        });
+
         await app.Server.StopServerAsync();
         try
         {
             // Each commit's message (and each re-sent copy) is delivered while the database is down.
             await Task.Delay(TimeSpan.FromSeconds(20));
+            // AIMS is unreachable for a while after the database returns, so the jobs are still open when anything
+            // poisoned meanwhile would be handled (a poisoned message used to dead-letter its job).
+            app.Aims.Faults.Add(new FaultRule { RouteContains = "", Kind = FaultKind.Drop, Remaining = int.MaxValue });
         }
         finally
         {
             await app.Server.RestartServerAsync();
         }
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        app.Aims.Faults.Clear();
 
         await app.WaitDrainedAsync(org.OrgId, 60_000);
+        watching.Cancel();
+        await watch;
+        Assert.Equal(0, poisoned);
         Assert.All(ids, id => Assert.NotNull(app.Article(id)));
         Assert.Equal(0, await app.CountAsync("SELECT count(*) FROM sync_queue WHERE org_id = @OrgId AND status = 'dead'", new { org.OrgId }));
         Assert.Equal(ids.Count, await app.CountAsync(
