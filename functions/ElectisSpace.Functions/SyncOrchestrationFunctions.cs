@@ -16,7 +16,7 @@ namespace ElectisSpace.Functions;
 
 // The sync engine's non-HTTP functions: the alive and pull timers (NCRONTAB from the Sync:* settings) and the full sync
 // as a Durable orchestration. Orchestrator and activities are declared by hand (the DurableTask source generator is not
-// served here); their bodies are the shared FullSyncOrchestration.RunAsync and SyncSteps, which tests run under the
+// served here); their bodies are the shared FullSyncFlow (run by FullSyncOrchestration) and its step table, which tests run under the
 // in-process Durable test host.
 
 public sealed class SyncTimerFunctions(AimsAliveMonitor alive, PullSync pull)
@@ -30,30 +30,33 @@ public sealed class SyncTimerFunctions(AimsAliveMonitor alive, PullSync pull)
 
 public sealed class FullSyncFunctions(SyncSteps steps)
 {
-    [Function(FullSyncOrchestration.Name)]
+    [Function(FullSyncFlow.Name)]
     public static Task<SyncStats> Orchestrate([OrchestrationTrigger] TaskOrchestrationContext context) =>
         FullSyncOrchestration.RunAsync(context, context.GetInput<FullSyncInput>()!);
 
-    [Function(FullSyncOrchestration.Begin)]
-    public Task Begin([ActivityTrigger] Guid jobId) => steps.BeginAsync(jobId);
+    [Function(FullSyncFlow.Begin)]
+    public Task<bool> Begin([ActivityTrigger] Guid jobId) => Step<bool>(FullSyncFlow.Begin, jobId);
 
-    [Function(FullSyncOrchestration.Plan)]
-    public Task<PlanSummary> Plan([ActivityTrigger] Guid jobId) => steps.PlanAsync(jobId);
+    [Function(FullSyncFlow.Plan)]
+    public Task<PlanSummary> Plan([ActivityTrigger] Guid jobId) => Step<PlanSummary>(FullSyncFlow.Plan, jobId);
 
-    [Function(FullSyncOrchestration.Apply)]
-    public Task<StepResult> Apply([ActivityTrigger] Guid jobId) => steps.ApplyLocalAsync(jobId);
+    [Function(FullSyncFlow.Apply)]
+    public Task<StepResult> Apply([ActivityTrigger] Guid jobId) => Step<StepResult>(FullSyncFlow.Apply, jobId);
 
-    [Function(FullSyncOrchestration.Push)]
-    public Task<StepResult> Push([ActivityTrigger] BatchInput input) => steps.PushBatchAsync(input.JobId, input.Batch);
+    [Function(FullSyncFlow.Push)]
+    public Task<StepResult> Push([ActivityTrigger] BatchInput input) => Step<StepResult>(FullSyncFlow.Push, input);
 
-    [Function(FullSyncOrchestration.BatchFailed)]
-    public Task<StepResult> BatchFailed([ActivityTrigger] BatchFailure input) => steps.MarkBatchFailedAsync(input.JobId, input.Batch, input.Reason);
+    [Function(FullSyncFlow.BatchFailed)]
+    public Task<StepResult> BatchFailed([ActivityTrigger] BatchFailure input) => Step<StepResult>(FullSyncFlow.BatchFailed, input);
 
-    [Function(FullSyncOrchestration.Complete)]
-    public Task<SyncStats> Complete([ActivityTrigger] CompleteInput input) => steps.CompleteAsync(input.JobId, input.Stats);
+    [Function(FullSyncFlow.Complete)]
+    public Task<SyncStats> Complete([ActivityTrigger] CompleteInput input) => Step<SyncStats>(FullSyncFlow.Complete, input);
 
-    [Function(FullSyncOrchestration.Fail)]
-    public Task Fail([ActivityTrigger] FailInput input) => steps.FailAsync(input.JobId, input.Reason);
+    [Function(FullSyncFlow.Fail)]
+    public Task<bool> Fail([ActivityTrigger] FailInput input) => Step<bool>(FullSyncFlow.Fail, input);
+
+    /// <summary>Every activity runs the flow's one step table (as Standalone's runner does).</summary>
+    private async Task<T> Step<T>(string name, object input) => (T)(await FullSyncFlow.RunStepAsync(steps, name, input))!;
 }
 
 /// <summary>
@@ -77,7 +80,7 @@ public sealed class DurableFullSyncStarter(DurableTaskClient client, IServicePro
                 await db.ReadAsync(c => SyncJobStore.FailAsync(c, jobId, "The previous full sync orchestration is still finishing; try again shortly."), ct);
                 return (jobId, true);
             }
-            await client.ScheduleNewOrchestrationInstanceAsync(FullSyncOrchestration.Name,
+            await client.ScheduleNewOrchestrationInstanceAsync(FullSyncFlow.Name,
                 new FullSyncInput(jobId, sync.StepMaxAttempts, sync.StepRetryMilliseconds), new StartOrchestrationOptions(instanceId), ct);
         }
         catch (Exception e)

@@ -78,7 +78,7 @@ public class SyncBenchmark
     {
         var (jobId, _) = await SyncJobStore.CreateAsync(_server.Services.GetRequiredService<ElectisSpace.Core.Database.Db>(), _fresh.OrgId,
             SyncJobTypes.Full, "api", null);
-        var id = await _durable.Client.ScheduleNewOrchestrationInstanceAsync(FullSyncOrchestration.Name, new FullSyncInput(jobId, 3, 500),
+        var id = await _durable.Client.ScheduleNewOrchestrationInstanceAsync(FullSyncFlow.Name, new FullSyncInput(jobId, 3, 500),
             new StartOrchestrationOptions(FullSyncOrchestration.InstanceId(_fresh.OrgId) + "-" + jobId.ToString("N")));
         var done = await _durable.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true);
         if (done.ReadOutputAs<SyncStats>() is not { Uploaded: > 0, Errors: 0 } stats) throw new InvalidOperationException($"orchestration: {done.SerializedOutput}");

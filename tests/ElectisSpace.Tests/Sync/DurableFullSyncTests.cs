@@ -26,7 +26,7 @@ public sealed class DurableFullSyncTests(SyncTestApp app) : IClassFixture<SyncTe
 
     public async Task InitializeAsync() =>
         _host = await DurableTaskTestHost.StartAsync(r => FullSyncOrchestration.Register(r, app.Services.GetRequiredService<SyncSteps>(),
-            (name, input, output) => _executed.Enqueue((name, JsonSerializer.Serialize(input), JsonSerializer.Serialize(output)))));
+            a => { if (a.Error is null) _executed.Enqueue((a.Step, JsonSerializer.Serialize(a.Input), JsonSerializer.Serialize(a.Output))); }));
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -35,7 +35,7 @@ public sealed class DurableFullSyncTests(SyncTestApp app) : IClassFixture<SyncTe
         var (jobId, created) = await SyncJobStore.CreateAsync(app.Db, w.Org.OrgId, SyncJobTypes.Full, "api", null);
         Assert.True(created);
         var instanceId = FullSyncOrchestration.InstanceId(w.Org.OrgId);
-        await _host.Client.ScheduleNewOrchestrationInstanceAsync(FullSyncOrchestration.Name, new FullSyncInput(jobId, 3, 50),
+        await _host.Client.ScheduleNewOrchestrationInstanceAsync(FullSyncFlow.Name, new FullSyncInput(jobId, 3, 50),
             new StartOrchestrationOptions(instanceId));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var result = await _host.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
@@ -65,7 +65,7 @@ public sealed class DurableFullSyncTests(SyncTestApp app) : IClassFixture<SyncTe
         // real run), asks for exactly the activities that ran, with the same inputs, in the same order both times, and
         // returns the same result.
         var executed = _executed.ToList();
-        Assert.Equal(2, executed.Count(e => e.Name == FullSyncOrchestration.Push));
+        Assert.Equal(2, executed.Count(e => e.Name == FullSyncFlow.Push));
         List<(string Name, string Input)>? firstCalls = null;
         for (var run = 0; run < 2; run++)
         {
@@ -88,7 +88,7 @@ public sealed class DurableFullSyncTests(SyncTestApp app) : IClassFixture<SyncTe
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal((3, 0), (result.ReadOutputAs<SyncStats>()!.Errors, result.ReadOutputAs<SyncStats>()!.Uploaded));
         Assert.True(w.Aims.Count("POST", "/articles") >= 3); // the batch was tried again (activity retries × client retries)
-        Assert.Single(_executed, e => e.Name == FullSyncOrchestration.BatchFailed);
+        Assert.Single(_executed, e => e.Name == FullSyncFlow.BatchFailed);
         Assert.Equal("completed", (await w.WaitJobAsync(jobId)).GetProperty("status").GetString());
         Assert.Equal(3, await app.CountAsync("SELECT count(*) FROM spaces WHERE org_id = @o AND sync_status = 'error'", new { o = w.Org.OrgId }));
     }
@@ -133,7 +133,7 @@ public sealed class DurableFullSyncTests(SyncTestApp app) : IClassFixture<SyncTe
         public override Task CallActivityAsync(TaskName name, object? input = null, TaskOptions? options = null) =>
             CallActivityAsync<bool>(name, input, options);
 
-        public override TaskName Name => FullSyncOrchestration.Name;
+        public override TaskName Name => FullSyncFlow.Name;
         public override string InstanceId => "replay";
         public override ParentOrchestrationInstance? Parent => null;
         public override DateTime CurrentUtcDateTime => throw new InvalidOperationException("The orchestrator must not read the clock.");

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ElectisSpace.Core.Configuration;
 using ElectisSpace.Core.Sync.Jobs;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace ElectisSpace.Core.Sync.FullSync;
 
@@ -16,8 +17,8 @@ public interface IFullSyncStarter
 }
 
 /// <summary>
-/// Standalone: the orchestration's steps in the same order with the same retries (StepMaxAttempts, StepRetry doubling),
-/// batches fanned out, as a background task of this process. The job row is the same one Functions writes, and the
+/// Standalone: the full sync flow (<see cref="FullSyncFlow"/>, the same steps and retries as the Durable orchestration)
+/// as a background task of this process. The job row is the same one Functions writes, and the
 /// sync_jobs unique index keeps it to one full sync per organization.
 /// </summary>
 public sealed class BackgroundFullSyncStarter(Db db, SyncSteps steps, ServerSettings settings, ILogger<BackgroundFullSyncStarter> log)
@@ -63,49 +64,27 @@ public sealed class BackgroundFullSyncStarter(Db db, SyncSteps steps, ServerSett
     }
 }
 
+/// <summary>Standalone's host of <see cref="FullSyncFlow"/>: each step called in process, retried by the declared <see cref="StepRetry"/> as a Polly pipeline.</summary>
 public static class FullSyncRunner
 {
-    /// <summary>The orchestration's steps, run in process (see <see cref="FullSyncOrchestration.RunAsync"/> for the same flow).</summary>
-    public static async Task<SyncStats> RunAsync(SyncSteps steps, FullSyncInput input, CancellationToken ct = default)
+    public static Task<SyncStats> RunAsync(SyncSteps steps, FullSyncInput input, CancellationToken ct = default, Action<StepAttempt>? observe = null) =>
+        FullSyncFlow.RunAsync(new InProcessHost(steps, input.Retry.Pipeline(), observe, ct), input);
+
+    private sealed class InProcessHost(SyncSteps steps, ResiliencePipeline retry, Action<StepAttempt>? observe, CancellationToken ct) : IFullSyncHost
     {
-        var jobId = input.JobId;
-        PlanSummary plan;
-        StepResult applied;
-        try
+        public async Task<T> CallAsync<T>(string step, object input) => await retry.ExecuteAsync(async token =>
         {
-            await WithRetry(input, async () => { await steps.BeginAsync(jobId, ct); return 0; }, ct);
-            plan = await WithRetry(input, () => steps.PlanAsync(jobId, ct), ct);
-            applied = await WithRetry(input, () => steps.ApplyLocalAsync(jobId, ct), ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await steps.FailAsync(jobId, e.Message, CancellationToken.None);
-            return new SyncStats();
-        }
-        var batches = await Task.WhenAll(Enumerable.Range(0, plan.Batches).Select(async b =>
-        {
-            try { return await WithRetry(input, () => steps.PushBatchAsync(jobId, b, ct), ct); }
+            try
+            {
+                var output = (T)(await FullSyncFlow.RunStepAsync(steps, step, input, token))!;
+                observe?.Invoke(new StepAttempt(step, input, output, null));
+                return output;
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                return await WithRetry(input, () => steps.MarkBatchFailedAsync(jobId, b, e.Message, ct), ct);
+                observe?.Invoke(new StepAttempt(step, input, null, e.Message));
+                throw;
             }
-        }));
-        var stats = FullSyncOrchestration.Totals(plan, applied, batches);
-        return await WithRetry(input, () => steps.CompleteAsync(jobId, stats, ct), ct);
-    }
-
-    /// <summary>The Durable RetryPolicy's schedule: MaxAttempts tries, waiting FirstRetry, then doubling.</summary>
-    private static async Task<T> WithRetry<T>(FullSyncInput input, Func<Task<T>> step, CancellationToken ct)
-    {
-        var delay = TimeSpan.FromMilliseconds(input.FirstRetryMilliseconds);
-        for (var attempt = 1; ; attempt++)
-        {
-            try { return await step(); }
-            catch (Exception e) when (attempt < input.MaxAttempts && e is not OperationCanceledException && e is not SyncAbortedException)
-            {
-                await Task.Delay(delay, ct);
-                delay *= 2;
-            }
-        }
+        }, ct);
     }
 }
