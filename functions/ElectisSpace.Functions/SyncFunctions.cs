@@ -11,11 +11,11 @@ namespace ElectisSpace.Functions;
 public sealed class SyncFunctions(PushConsumer consumer, PushSweeper sweeper)
 {
     [Function("Sync_Push")]
-    public Task Push([QueueTrigger(AzurePushQueue.QueueName, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
+    public Task Push([QueueTrigger(PushQueueNames.Push, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
         consumer.HandleAsync(message, ct);
 
     [Function("Sync_PushPoison")]
-    public Task PushPoison([QueueTrigger(AzurePushQueue.PoisonQueueName, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
+    public Task PushPoison([QueueTrigger(PushQueueNames.Poison, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
         consumer.HandlePoisonAsync(message, ct);
 
     [Function("Sync_Sweep")]

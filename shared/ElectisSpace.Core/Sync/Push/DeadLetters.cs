@@ -36,7 +36,7 @@ public static class DeadLetters
             WHERE org_id = @orgId AND id = @id AND status IN ('pending', 'processing')
             """, new { orgId, id = j.Id, attempts, error }, tx);
         if (killed == 0) return; // finished meanwhile (a late poison message): nothing to bury
-        await SyncEntities.MarkAsync(c, tx, orgId, j, "failed", error, null);
+        await SyncEntities.MarkAsync(c, tx, orgId, j, SyncStatus.Failed, error, null);
         await AuditLog.WriteAsync(c, tx, new AuditContext(orgId, null, null, "sync-engine"), AuditAction, j.EntityType, j.EntityId,
             null, new { jobId = j.Id, action = j.Action, attempts, error });
     }
