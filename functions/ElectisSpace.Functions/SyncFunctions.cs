@@ -13,11 +13,11 @@ namespace ElectisSpace.Functions;
 public sealed class SyncFunctions(PushConsumer consumer, PushSweeper sweeper)
 {
     [Function("Sync_Push")]
-    public Task Push([QueueTrigger(AzurePushQueue.QueueName, Connection = "AzureWebJobsStorage")] QueueMessage message, CancellationToken ct) =>
+    public Task Push([QueueTrigger(PushQueueNames.Push, Connection = "AzureWebJobsStorage")] QueueMessage message, CancellationToken ct) =>
         consumer.HandleAsync(message.Body.ToString(), message.DequeueCount, ct);
 
     [Function("Sync_PushPoison")]
-    public Task PushPoison([QueueTrigger(AzurePushQueue.PoisonQueueName, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
+    public Task PushPoison([QueueTrigger(PushQueueNames.Poison, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
         consumer.HandlePoisonAsync(message, ct); // never throws: nothing reaches aims-push-poison-poison
 
     /// <summary>Ticks every 5 seconds; sweeps every Sync:SweepIntervalSeconds (see PushSweeper.SweepIfDueAsync).</summary>

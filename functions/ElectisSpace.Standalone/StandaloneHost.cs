@@ -67,8 +67,8 @@ public static class StandaloneHost
                 413 => (ErrorCodes.PayloadTooLarge, "The request body is too large."),
                 var s => (s >= 500 ? ErrorCodes.Internal : ErrorCodes.Validation, "The request failed."),
             };
-            await ctx.HttpContext.Response.WriteAsJsonAsync(
-                new ErrorEnvelope(new ErrorBody(code, message, null)), Json.Options);
+            // The same envelope writer as every API error (ApiResults.Error).
+            await ApiResults.Error(new ApiException(ctx.HttpContext.Response.StatusCode, code, message)).ExecuteAsync(ctx.HttpContext);
         });
 
         var api = app.MapGroup("/api");

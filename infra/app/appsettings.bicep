@@ -52,7 +52,7 @@ var appSettings = {
   Jwt__SigningKey: '@Microsoft.KeyVault(SecretUri=${jwtSigningKeyUri})'
   Security__SettingsEncryptionKey: '@Microsoft.KeyVault(SecretUri=${settingsEncryptionKeyUri})'
 
-  // Flex Consumption allows 30 s for start-up: migrations run from the deploy hook (infra/scripts/migrate.sh) instead.
+  // Flex Consumption allows 30 s for start-up: migrations run from the deploy hook (infra/scripts/with-azure-db.sh migrate, azure.yaml) instead.
   Database__RunMigrations: 'false'
   // Connections per instance (PostgreSQL runs a process per connection; see docs/performance.md).
   Database__MaxPoolSize: '16'

@@ -50,10 +50,12 @@ public static class ServiceRegistration
     private static IServiceCollection AddPushEngine(this IServiceCollection services, ServerSettings settings)
     {
         services.AddSingleton<IAimsAvailability, ClientFailureAvailability>();
-        services.AddSingleton(QueueHostSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json")));
+        var queueHost = QueueHostSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json"));
+        services.AddSingleton(queueHost);
         if (settings.Sync.QueueProvider == QueueProvider.AzureStorage)
             services.AddSingleton<IPushQueue>(new AzurePushQueue(settings.Sync.StorageConnection
-                ?? throw new InvalidOperationException($"Setting '{SettingNames.AzureWebJobsStorage}' is required when {SettingNames.QueueProvider} is AzureStorage.")));
+                ?? throw new InvalidOperationException($"Setting '{SettingNames.AzureWebJobsStorage}' is required when {SettingNames.QueueProvider} is AzureStorage."),
+                queueHost.MessageEncoding));
         else
             services.AddSingleton<IPushQueue, PostgresPushQueue>();
         services.AddSingleton<PushSignal>();

@@ -45,15 +45,16 @@ public static class ArticleMapper
 {
     public const string PoolPrefix = "POOL-";
 
-    /// <summary>A room's article id: "C" + externalId, so rooms and spaces never collide (§6.3).</summary>
-    public static string ConferenceArticleId(string externalId) => "C" + externalId;
+    /// <summary>A room's article id: "C" + externalId, so rooms and spaces never collide (§6.3). SQL: conference_article_id (migration 0033).</summary>
+    public const string ConferencePrefix = "C";
+    public static string ConferenceArticleId(string externalId) => ConferencePrefix + externalId;
 
     /// <summary>A space's article: its fields, overlaid with its occupant's (a desk label shows who sits there).</summary>
     public static AimsArticle Space(SpaceArticleSource space, ArticleMappings m)
     {
         var data = new Dictionary<string, string>(StringComparer.Ordinal);
-        Copy(data, space.Data, "space", m);
-        if (space.Occupant is { } person) Copy(data, person.Data, "person", m);
+        Copy(data, space.Data, EntityTypes.Space, m);
+        if (space.Occupant is { } person) Copy(data, person.Data, EntityTypes.Person, m);
         var name = NameFrom(data, m) ?? (space.Occupant is { } p ? PersonName(p.Data) : null) ?? "";
         return Article(space.ExternalId, name, data, m);
     }
@@ -62,7 +63,7 @@ public static class ArticleMapper
     public static AimsArticle PoolPerson(string poolId, PersonArticleSource person, ArticleMappings m)
     {
         var data = new Dictionary<string, string>(StringComparer.Ordinal);
-        Copy(data, person.Data, "person", m);
+        Copy(data, person.Data, EntityTypes.Person, m);
         return Article(poolId, NameFrom(data, m) ?? PersonName(person.Data) ?? "", data, m);
     }
 
@@ -78,11 +79,11 @@ public static class ArticleMapper
         var time = !meeting || string.IsNullOrEmpty(room.StartTime) ? null
             : string.IsNullOrEmpty(room.EndTime) ? room.StartTime : $"{room.StartTime} - {room.EndTime}";
         var participants = meeting ? string.Join(", ", room.Participants.Where(p => p.Length > 0)) : null;
-        if (m.Maps("conference", "meetingName") || m.Maps("conference", "meetingTime") || m.Maps("conference", "participants"))
+        if (m.Maps(EntityTypes.Conference, "meetingName") || m.Maps(EntityTypes.Conference, "meetingTime") || m.Maps(EntityTypes.Conference, "participants"))
         {
-            Put(data, m.Key("conference", "meetingName"), meeting ? room.MeetingName : null, m);
-            Put(data, m.Key("conference", "meetingTime"), time, m);
-            Put(data, m.Key("conference", "participants"), participants, m);
+            Put(data, m.Key(EntityTypes.Conference, "meetingName"), meeting ? room.MeetingName : null, m);
+            Put(data, m.Key(EntityTypes.Conference, "meetingTime"), time, m);
+            Put(data, m.Key(EntityTypes.Conference, "participants"), participants, m);
         }
         else
         {
@@ -92,7 +93,7 @@ public static class ArticleMapper
             Put(data, "data4", meeting ? room.EndTime : null, m);
             Put(data, "data5", participants, m);
         }
-        if (m.Maps("conference", "roomName")) Put(data, m.Key("conference", "roomName"), room.RoomName, m);
+        if (m.Maps(EntityTypes.Conference, "roomName")) Put(data, m.Key(EntityTypes.Conference, "roomName"), room.RoomName, m);
         var name = room.RoomName.Length > 0 ? room.RoomName : $"Conference {room.ExternalId}";
         return Article(ConferenceArticleId(room.ExternalId), name, data, m);
     }
@@ -104,9 +105,9 @@ public static class ArticleMapper
     public static PulledArticle Read(AimsArticleInfo article, ArticleMappings m)
     {
         var id = article.ArticleId;
-        if (id.Length > 1 && id[0] is 'C' or 'c')
-            return new PulledRoom(id, id[1..], article.ArticleName, article.AssignedLabels);
-        var kind = id.StartsWith(PoolPrefix, StringComparison.OrdinalIgnoreCase) ? "person" : "space";
+        if (id.Length > ConferencePrefix.Length && id.StartsWith(ConferencePrefix, StringComparison.OrdinalIgnoreCase))
+            return new PulledRoom(id, id[ConferencePrefix.Length..], article.ArticleName, article.AssignedLabels);
+        var kind = id.StartsWith(PoolPrefix, StringComparison.OrdinalIgnoreCase) ? EntityTypes.Person : EntityTypes.Space;
         var reverse = m.Fields.TryGetValue(kind, out var map)
             ? map.Where(kv => kv.Value.Length > 0).GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.First().Key)
             : [];
@@ -114,7 +115,7 @@ public static class ArticleMapper
         var data = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in article.Data)
             if (!skip.Contains(key) && value.Length > 0) data[reverse.GetValueOrDefault(key, key)] = value;
-        return kind == "person"
+        return kind == EntityTypes.Person
             ? new PulledPoolPerson(id, data, article.AssignedLabels)
             : new PulledSpace(id, id, data, article.AssignedLabels);
     }

@@ -25,7 +25,7 @@ public sealed class ConferenceRoomRow
     public string? EndTime { get; init; }
     public string[] Participants { get; init; } = [];
     public int CurrentPage { get; init; }
-    public string SyncStatus { get; init; } = "pending";
+    public string SyncStatus { get; init; } = Domain.SyncStatus.Pending.Text();
     public DateTimeOffset? LastSyncedAt { get; init; }
     public string? SyncError { get; init; }
     public int Version { get; init; }
@@ -48,7 +48,7 @@ public sealed record ConferenceRoomDto(Guid Id, string ExternalId, string RoomNa
 /// </summary>
 public static partial class ConferenceHandlers
 {
-    private const string Entity = "conference";
+    private const string Entity = EntityTypes.Conference;
     public const int AvailablePage = 1, MeetingPage = 2;
     private const string ColumnList = """
         id, external_id, room_name, label_code, has_meeting, meeting_name, start_time, end_time, participants, current_page,

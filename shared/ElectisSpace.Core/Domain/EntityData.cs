@@ -58,8 +58,24 @@ public static partial class EntityData
     private static partial Regex KeyRegex();
 }
 
-/// <summary>Where an entity stands with AIMS.</summary>
+/// <summary>Where an entity stands with AIMS (stored and shown as its kebab-case name: <see cref="SyncStatusText.Text"/>).</summary>
 public enum SyncStatus { Pending, Syncing, Synced, Error, Failed }
+
+public static class SyncStatusText
+{
+    /// <summary>The spelling in sync_status columns and in the API ("pending", "synced", ...).</summary>
+    public static string Text(this SyncStatus status) => EnumNames.Name(status);
+}
+
+/// <summary>
+/// The kinds of entity that become AIMS articles, as spelled in sync_queue.entity_type, the audit log and the
+/// organization's fieldMappings / article mapping keys.
+/// </summary>
+public static class EntityTypes
+{
+    public const string Space = "space", Person = "person", Conference = "conference";
+    public static readonly IReadOnlyList<string> All = [Space, Person, Conference];
+}
 
 /// <summary>Identifier formats shared by spaces, rooms and labels.</summary>
 public static partial class Identifiers

@@ -8,7 +8,7 @@ namespace ElectisSpace.Core.Labels;
 /// </summary>
 public static class LabelAssignments
 {
-    public const string Space = "space", Conference = "conference";
+    public const string Space = EntityTypes.Space, Conference = EntityTypes.Conference;
 
     /// <summary>
     /// Moves the entity from its old label (if any) to the new one (if any), and queues the AIMS work: unlink the old

@@ -34,8 +34,8 @@ public static class PeopleAssignments
     /// <summary>Queues the push of the person's current article: its space's, or its POOL article.</summary>
     public static Task EnqueueArticleAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid personId, Guid? spaceId) =>
         spaceId is { } s
-            ? Outbox.EnqueueAsync(c, tx, orgId, "space", s, SyncJobs.UpsertArticle)
-            : Outbox.EnqueueAsync(c, tx, orgId, "person", personId, SyncJobs.UpsertArticle);
+            ? Outbox.EnqueueAsync(c, tx, orgId, EntityTypes.Space, s, SyncJobs.UpsertArticle)
+            : Outbox.EnqueueAsync(c, tx, orgId, EntityTypes.Person, personId, SyncJobs.UpsertArticle);
 
     /// <summary>Level 2 of the lock order: locks the space for a change of occupant or a delete; false when there is no such space.</summary>
     public static async Task<bool> LockSpaceAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid spaceId) =>
@@ -54,7 +54,7 @@ public static class PeopleAssignments
                    version = version + 1, updated_at = now()
             WHERE org_id = @orgId AND id = @personId AND assigned_space_id = @fromSpaceId
             """, new { orgId, personId, fromSpaceId }, tx) == 1;
-        if (released) await Outbox.EnqueueAsync(c, tx, orgId, "person", personId, SyncJobs.UpsertArticle);
+        if (released) await Outbox.EnqueueAsync(c, tx, orgId, EntityTypes.Person, personId, SyncJobs.UpsertArticle);
         return released;
     }
 
@@ -75,7 +75,7 @@ public static class PeopleAssignments
         if (await OccupantAsync(c, tx, orgId, spaceId, lockIt: true) is not { } before) return;
         if (!await ReleaseAsync(c, tx, orgId, before.Id, spaceId)) return;
         var after = (await PeopleRepository.GetAsync(c, orgId, before.Id, tx))!;
-        await AuditLog.WriteAsync(c, tx, audit, AuditActions.Unassign, "person", before.Id, PersonDto.From(before), PersonDto.From(after));
+        await AuditLog.WriteAsync(c, tx, audit, AuditActions.Unassign, EntityTypes.Person, before.Id, PersonDto.From(before), PersonDto.From(after));
     }
 
     /// <summary>
@@ -112,10 +112,10 @@ public static class PeopleAssignments
         var after = await PeopleRepository.UpdateAsync(c, tx, orgId, personId,
             "assigned_space_id = @spaceId, virtual_space_id = NULL, sync_status = 'pending', sync_error = NULL", new { spaceId });
         if (person.VirtualSpaceId is { } pool)
-            await Outbox.EnqueueAsync(c, tx, orgId, "person", personId, SyncJobs.DeleteArticle, new { articleId = pool });
+            await Outbox.EnqueueAsync(c, tx, orgId, EntityTypes.Person, personId, SyncJobs.DeleteArticle, new { articleId = pool });
         if (person.AssignedSpaceId is { } old)
-            await Outbox.EnqueueAsync(c, tx, orgId, "space", old, SyncJobs.UpsertArticle);
-        await Outbox.EnqueueAsync(c, tx, orgId, "space", spaceId, SyncJobs.UpsertArticle);
+            await Outbox.EnqueueAsync(c, tx, orgId, EntityTypes.Space, old, SyncJobs.UpsertArticle);
+        await Outbox.EnqueueAsync(c, tx, orgId, EntityTypes.Space, spaceId, SyncJobs.UpsertArticle);
         return (person, after);
     }
 }

@@ -14,7 +14,7 @@ public static class PeopleHandlers
     /// <summary>CSV import; see PeopleImport.</summary>
     public static Task<IResult> Import(HttpRequest req) => PeopleImport.Handle(req);
 
-    private const string Entity = "person";
+    private const string Entity = EntityTypes.Person;
 
     public static Task<IResult> List(HttpRequest req) => Api.RunList(req, async ctx =>
     {
@@ -109,7 +109,7 @@ public static class PeopleHandlers
             var before = await PeopleRepository.GetAsync(c, orgId, personId, tx, forUpdate: true) ?? throw ApiException.NotFound("Person");
             await c.ExecuteAsync("DELETE FROM people WHERE org_id = @orgId AND id = @personId", new { orgId, personId }, tx);
             if (before.AssignedSpaceId is { } spaceId)
-                await Outbox.EnqueueAsync(c, tx, orgId, "space", spaceId, SyncJobs.UpsertArticle); // the desk shows empty
+                await Outbox.EnqueueAsync(c, tx, orgId, EntityTypes.Space, spaceId, SyncJobs.UpsertArticle); // the desk shows empty
             else if (before.VirtualSpaceId is { } pool)
                 await Outbox.EnqueueAsync(c, tx, orgId, Entity, personId, SyncJobs.DeleteArticle, new { articleId = pool });
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, personId, PersonDto.From(before));
@@ -145,7 +145,7 @@ public static class PeopleHandlers
             if (before.AssignedSpaceId is not { } spaceId)
                 throw ApiException.Business("This person is not assigned to a space.");
             await PeopleAssignments.ReleaseAsync(c, tx, orgId, personId, spaceId);
-            await Outbox.EnqueueAsync(c, tx, orgId, "space", spaceId, SyncJobs.UpsertArticle);
+            await Outbox.EnqueueAsync(c, tx, orgId, EntityTypes.Space, spaceId, SyncJobs.UpsertArticle);
             var row = (await PeopleRepository.GetAsync(c, orgId, personId, tx))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Unassign, Entity, personId, PersonDto.From(before), PersonDto.From(row));
             return row;

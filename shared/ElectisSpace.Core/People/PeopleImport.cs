@@ -93,13 +93,13 @@ public static class PeopleImport
                 RETURNING id, assigned_space_id, (xmax = 0)
                 """, new { orgId }, tx)).ToList();
 
-            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "person", written.Where(w => w.SpaceId is null).Select(w => w.Id).ToArray());
-            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "space", written.Where(w => w.SpaceId is not null).Select(w => w.SpaceId!.Value).ToArray());
+            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, EntityTypes.Person, written.Where(w => w.SpaceId is null).Select(w => w.Id).ToArray());
+            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, EntityTypes.Space, written.Where(w => w.SpaceId is not null).Select(w => w.SpaceId!.Value).ToArray());
 
             var created = written.Count(w => w.Inserted);
             var res = new ImportResult(upload.Mode, table.Records.Count, created, written.Count - created, deleted, errors.Count,
                 errors.OrderBy(e => e.Row).Take(CsvUpload.MaxErrorsReported).ToList());
-            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Import, "person", null, null,
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Import, EntityTypes.Person, null, null,
                 new { res.Mode, res.TotalRows, res.Created, res.Updated, res.Deleted, res.Failed, upload.ReplaceExisting });
             return res;
         }, ctx.Aborted);
@@ -117,9 +117,9 @@ public static class PeopleImport
             DELETE FROM people p USING doomed d WHERE p.org_id = @orgId AND p.id = d.id
             RETURNING p.id, p.assigned_space_id, p.virtual_space_id
             """, new { orgId, keep }, tx)).ToList();
-        await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "space", gone.Where(g => g.SpaceId is not null).Select(g => g.SpaceId!.Value).ToArray());
+        await Outbox.EnqueueUpsertsAsync(c, tx, orgId, EntityTypes.Space, gone.Where(g => g.SpaceId is not null).Select(g => g.SpaceId!.Value).ToArray());
         var pools = gone.Where(g => g.SpaceId is null && g.Pool is not null).ToList();
-        await Outbox.EnqueueDeletesAsync(c, tx, orgId, "person", pools.Select(g => g.Id).ToArray(), pools.Select(g => g.Pool!).ToArray());
+        await Outbox.EnqueueDeletesAsync(c, tx, orgId, EntityTypes.Person, pools.Select(g => g.Id).ToArray(), pools.Select(g => g.Pool!).ToArray());
         return gone.Count;
     }
 }

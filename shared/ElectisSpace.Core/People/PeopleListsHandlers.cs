@@ -182,12 +182,12 @@ public static class PeopleListsHandlers
 
             // AIMS: released people get POOL articles, assigned ones lose theirs, then every space whose occupant changed is
             // re-pushed — last, as a single assign does, so a seated person's last job is never newer than its space's.
-            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "person", changes.Where(x => x.To is null).Select(x => x.Person.Id).ToArray());
+            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, EntityTypes.Person, changes.Where(x => x.To is null).Select(x => x.Person.Id).ToArray());
             var poolDeletes = changes.Where(x => x.To is not null && x.Person.VirtualSpaceId is not null).ToList();
-            await Outbox.EnqueueDeletesAsync(c, tx, orgId, "person", poolDeletes.Select(x => x.Person.Id).ToArray(),
+            await Outbox.EnqueueDeletesAsync(c, tx, orgId, EntityTypes.Person, poolDeletes.Select(x => x.Person.Id).ToArray(),
                 poolDeletes.Select(x => x.Person.VirtualSpaceId!).ToArray());
             var touchedSpaces = changes.SelectMany(x => new[] { x.Person.AssignedSpaceId, x.To }).OfType<Guid>().Distinct().ToArray();
-            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "space", touchedSpaces);
+            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, EntityTypes.Space, touchedSpaces);
 
             var result = new PeopleListLoadResult(listId, target.Count(t => t.Value is not null), people.Count - target.Count(t => t.Value is not null),
                 changes.Count, skipped);

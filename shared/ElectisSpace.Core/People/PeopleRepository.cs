@@ -7,7 +7,7 @@ public sealed class PersonRow : IKeysetRow
     public string Data { get; init; } = "{}";
     public Guid? AssignedSpaceId { get; init; }
     public string? VirtualSpaceId { get; init; }
-    public string SyncStatus { get; init; } = "pending";
+    public string SyncStatus { get; init; } = Domain.SyncStatus.Pending.Text();
     public DateTimeOffset? LastSyncedAt { get; init; }
     public string? SyncError { get; init; }
     public int Version { get; init; }

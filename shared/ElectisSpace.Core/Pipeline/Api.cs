@@ -159,7 +159,6 @@ public sealed class RequestContext(HttpRequest request)
             : "The sign-in check has not run yet: scope reads by OrgId until the list read has confirmed the user.");
         set => _user = value;
     }
-    public bool HasUser => _user is not null;
 
     /// <summary>The client's address: the peer, or the right-most untrusted X-Forwarded-For hop when the peer is a trusted proxy (see ClientAddress).</summary>
     public string? Ip => Request.HttpContext.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;

@@ -61,7 +61,6 @@ public static class Route
 {
     public static ApiRoute Get(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("GET", p, n, h);
     public static ApiRoute Post(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("POST", p, n, h);
-    public static ApiRoute Put(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("PUT", p, n, h);
     public static ApiRoute Patch(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("PATCH", p, n, h);
     public static ApiRoute Delete(string p, string n, Func<HttpRequest, Task<IResult>> h) => new("DELETE", p, n, h);
 

@@ -472,9 +472,9 @@ public static partial class OpenApiDocument
             "columns" => new JsonObject { ["Employee ID"] = "externalId", ["Full name"] = "data.name" },
             "fieldMappings" => new JsonObject
             {
-                ["space"] = new JsonObject { ["roomName"] = "ITEM_NAME" },
-                ["person"] = new JsonObject { ["name"] = "ITEM_NAME", ["title"] = "TITLE" },
-                ["conference"] = new JsonObject { ["meetingName"] = "MEETING_NAME", ["meetingTime"] = "MEETING_TIME", ["participants"] = "PARTICIPANTS" },
+                [EntityTypes.Space] = new JsonObject { ["roomName"] = "ITEM_NAME" },
+                [EntityTypes.Person] = new JsonObject { ["name"] = "ITEM_NAME", ["title"] = "TITLE" },
+                [EntityTypes.Conference] = new JsonObject { ["meetingName"] = "MEETING_NAME", ["meetingTime"] = "MEETING_TIME", ["participants"] = "PARTICIPANTS" },
             },
             _ => null,
         };

@@ -7,7 +7,7 @@ namespace ElectisSpace.Core.Settings;
 public static partial class SettingsHandlers
 {
     private static readonly HashSet<string> Sections = ["aims", "fieldMappings", "csv", "conflictStrategy", "pullIntervalMinutes", "version"];
-    private static readonly HashSet<string> EntityKinds = ["space", "person", "conference"];
+    private static readonly HashSet<string> EntityKinds = [.. EntityTypes.All];
 
     public static Task<IResult> Get(HttpRequest req) => Api.Run(req, async ctx =>
     {

@@ -19,7 +19,7 @@ public static class SpacesHandlers
     /// <summary>CSV import; see SpacesImport.</summary>
     public static Task<IResult> Import(HttpRequest req) => SpacesImport.Handle(req);
 
-    private const string Entity = "space";
+    private const string Entity = EntityTypes.Space;
 
     public static Task<IResult> List(HttpRequest req) => Api.RunList(req, async ctx =>
     {

@@ -122,7 +122,7 @@ public static class SpacesImport
                 ORDER BY s.label_code
                 """, new { orgId }, tx);
 
-            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, "space", written.Select(w => w.Id).ToArray());
+            await Outbox.EnqueueUpsertsAsync(c, tx, orgId, EntityTypes.Space, written.Select(w => w.Id).ToArray());
             var unlinks = new List<(Guid, object)>();
             var links = new List<(Guid, object)>();
             foreach (var w in written)
@@ -132,13 +132,13 @@ public static class SpacesImport
                 if (old is not null) unlinks.Add((w.Id, new { labelCode = old }));
                 if (w.Label is not null) links.Add((w.Id, new { labelCode = w.Label, articleId = w.ExternalId, templateName = w.Template }));
             }
-            await Outbox.EnqueueManyAsync(c, tx, orgId, "space", SyncJobs.UnlinkLabel, unlinks);
-            await Outbox.EnqueueManyAsync(c, tx, orgId, "space", SyncJobs.LinkLabel, links);
+            await Outbox.EnqueueManyAsync(c, tx, orgId, EntityTypes.Space, SyncJobs.UnlinkLabel, unlinks);
+            await Outbox.EnqueueManyAsync(c, tx, orgId, EntityTypes.Space, SyncJobs.LinkLabel, links);
 
             var created = written.Count(w => w.Inserted);
             var res = new ImportResult(upload.Mode, table.Records.Count, created, written.Count - created, 0, errors.Count,
                 errors.OrderBy(e => e.Row).Take(CsvUpload.MaxErrorsReported).ToList());
-            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Import, "space", null, null,
+            await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Import, EntityTypes.Space, null, null,
                 new { res.Mode, res.TotalRows, res.Created, res.Updated, res.Failed });
             return res;
         }, ctx.Aborted);

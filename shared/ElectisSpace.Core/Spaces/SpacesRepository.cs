@@ -8,7 +8,7 @@ public sealed class SpaceRow : IKeysetRow
     public string? LabelCode { get; init; }
     public string? TemplateName { get; init; }
     public string Data { get; init; } = "{}";
-    public string SyncStatus { get; init; } = "pending";
+    public string SyncStatus { get; init; } = Domain.SyncStatus.Pending.Text();
     public DateTimeOffset? LastSyncedAt { get; init; }
     public string? SyncError { get; init; }
     public int Version { get; init; }

@@ -14,7 +14,7 @@ public static class SpacesRoutes
             Summary = "List spaces (desks/rooms) with their occupant.",
             Query = [.. PageParams, CursorParam, new("search", "string", "Matches externalId, labelCode or any data value (contains, case-insensitive)."),
                 new("hasLabel", "boolean", "Only spaces with (true) or without (false) a label."),
-                new("syncStatus", "string", "Filter by sync status.", ["pending", "syncing", "synced", "error", "failed"]),
+                new("syncStatus", "string", "Filter by sync status.", [.. EnumNames.All<SyncStatus>()]),
                 new("sort", "string", "externalId, labelCode, syncStatus, createdAt or updatedAt; prefix - for descending.")],
         },
         Post("spaces", "Spaces_Create", SpacesHandlers.Create) with

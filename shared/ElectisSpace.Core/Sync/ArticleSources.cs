@@ -46,7 +46,7 @@ public static class ArticleSources
             SELECT s.id, s.external_id, s.data::text AS data, p.data::text AS person_data
             FROM spaces s LEFT JOIN people p ON p.assigned_space_id = s.id
             WHERE s.org_id = @orgId AND s.id = ANY(@ids)
-            """, new { orgId, ids = Ids("space") })).ToDictionary(r => r.Id,
+            """, new { orgId, ids = Ids(EntityTypes.Space) })).ToDictionary(r => r.Id,
             r => ArticleMapper.Space(new SpaceArticleSource(r.ExternalId, EntityData.Parse(r.Data),
                 r.PersonData is null ? null : new PersonArticleSource(EntityData.Parse(r.PersonData))), m));
 
@@ -54,7 +54,7 @@ public static class ArticleSources
             SELECT p.id, p.data::text AS data, p.virtual_space_id, s.external_id AS space_external_id, s.data::text AS space_data
             FROM people p LEFT JOIN spaces s ON s.id = p.assigned_space_id
             WHERE p.org_id = @orgId AND p.id = ANY(@ids)
-            """, new { orgId, ids = Ids("person") })).ToDictionary(r => r.Id, r =>
+            """, new { orgId, ids = Ids(EntityTypes.Person) })).ToDictionary(r => r.Id, r =>
         {
             var person = new PersonArticleSource(EntityData.Parse(r.Data));
             // A seated person is shown by their space's article; an unseated one by their POOL id's.
@@ -66,14 +66,14 @@ public static class ArticleSources
         var rooms = (await c.QueryAsync<RoomRow>("""
             SELECT id, external_id, room_name, has_meeting, meeting_name, start_time, end_time, participants
             FROM conference_rooms WHERE org_id = @orgId AND id = ANY(@ids)
-            """, new { orgId, ids = Ids("conference") })).ToDictionary(r => r.Id,
+            """, new { orgId, ids = Ids(EntityTypes.Conference) })).ToDictionary(r => r.Id,
             r => ArticleMapper.Conference(new ConferenceArticleSource(r.ExternalId, r.RoomName, r.HasMeeting, r.MeetingName,
                 r.StartTime, r.EndTime, r.Participants), m));
 
         var result = new Dictionary<Guid, AimsArticle>();
         foreach (var j in jobs)
         {
-            var source = j.EntityType switch { "space" => spaces, "person" => people, "conference" => rooms, _ => [] };
+            var source = j.EntityType switch { EntityTypes.Space => spaces, EntityTypes.Person => people, EntityTypes.Conference => rooms, _ => [] };
             if (source.TryGetValue(j.EntityId, out var a)) result[j.Id] = a;
         }
         return result;

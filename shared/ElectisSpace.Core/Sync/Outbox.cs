@@ -23,7 +23,7 @@ public static class SyncJobs
     public static int MaxAttempts(string entityType, string action) => (entityType, action) switch
     {
         (_, DeleteArticle) => 3,
-        ("person", _) or ("conference", _) => 10,
+        (EntityTypes.Person, _) or (EntityTypes.Conference, _) => 10,
         _ => 5,
     };
 }

@@ -73,7 +73,7 @@ public static class SyncJobsHandlers
         {
             var orgId = ctx.User.OrgId;
             var queued = 0;
-            foreach (var (table, type) in new[] { ("spaces", "space"), ("people", "person"), ("conference_rooms", "conference") })
+            foreach (var (table, type) in new[] { ("spaces", EntityTypes.Space), ("people", EntityTypes.Person), ("conference_rooms", EntityTypes.Conference) })
             {
                 var ids = (await c.QueryAsync<Guid>($"""
                     UPDATE {table} SET sync_status = 'pending', sync_error = NULL WHERE org_id = @orgId AND sync_status IN ('error', 'failed') RETURNING id

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ElectisSpace.Core.Routing;
+using ElectisSpace.Core.Sync.Push;
 using ElectisSpace.Tests.Configuration;
 using Microsoft.Azure.Functions.Worker;
 
@@ -98,8 +99,8 @@ public sealed partial class FunctionsPackageTests
         var extensions = extensionsDoc.RootElement.GetProperty("extensions").EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToHashSet();
         var infraQueues = QueueNameInBicep().Matches(File.ReadAllText(Path.Combine(SettingsNamesTests.RepoRoot(), "infra", "main.bicep")))
             .Select(m => m.Groups["queue"].Value).ToHashSet();
-        Assert.Contains("aims-push", infraQueues);
-        Assert.Contains("aims-push-poison", infraQueues);
+        Assert.Contains(PushQueueNames.Push, infraQueues);
+        Assert.Contains(PushQueueNames.Poison, infraQueues);
 
         foreach (var trigger in Metadata().Select(TriggerBinding))
         {
@@ -117,7 +118,17 @@ public sealed partial class FunctionsPackageTests
         }
     }
 
+    [Fact]
+    public void The_queues_infra_creates_are_the_ones_the_code_names()
+    {
+        var bicep = File.ReadAllText(Path.Combine(SettingsNamesTests.RepoRoot(), "infra", "main.bicep"));
+        var vars = QueueNameInBicep().Matches(bicep).ToDictionary(m => m.Groups["var"].Value, m => m.Groups["queue"].Value);
+        Assert.Equal(PushQueueNames.Push, vars.GetValueOrDefault("pushQueueName"));
+        Assert.Equal(PushQueueNames.Poison, vars.GetValueOrDefault("pushPoisonQueueName"));
+        Assert.Equal(PushQueueNames.PoisonOf(PushQueueNames.Push), PushQueueNames.Poison);
+    }
+
     // var pushQueueName = 'aims-push' (infra/main.bicep names every queue it creates this way)
-    [GeneratedRegex(@"var \w+QueueName = '(?<queue>[a-z0-9-]+)'")]
+    [GeneratedRegex(@"var (?<var>\w+QueueName) = '(?<queue>[a-z0-9-]+)'")]
     private static partial Regex QueueNameInBicep();
 }

@@ -49,7 +49,7 @@ public sealed class DatabaseOutagePushTests(AzureOutageSyncApp app) : IClassFixt
         foreach (var id in ids) await org.Admin.CreateSpaceAsync(id);
 
         // What reaches the poison queue meanwhile (the count includes messages hidden while a handler holds them).
-        var poisonQueue = new Azure.Storage.Queues.QueueClient(app.Azurite!.ConnectionString, AzurePushQueue.PoisonQueueName);
+        var poisonQueue = new Azure.Storage.Queues.QueueClient(app.Azurite!.ConnectionString, PushQueueNames.Poison);
         await poisonQueue.CreateIfNotExistsAsync();
         var poisoned = 0;
         using var watching = new CancellationTokenSource();

@@ -241,7 +241,7 @@ public sealed class FunctionsSyncTests(ManualSyncApp app) : IClassFixture<Manual
         Assert.Equal(queues.GetProperty("maxDequeueCount").GetInt32(), host.MaxDequeueCount);
         Assert.InRange(host.VisibilityTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         Assert.InRange(host.BatchSize, 1, 32); // Azure Storage receives at most 32 per call
-        Assert.Equal("base64", host.MessageEncoding); // AzurePushQueue sends base64 bodies
+        Assert.Equal(Azure.Storage.Queues.QueueMessageEncoding.Base64, host.MessageEncoding); // the extension's default; AzurePushQueue follows it
         // Standalone ships the same file and its listener reads it.
         Assert.Equal(host, app.Services.GetRequiredService<QueueHostSettings>());
         // A worker killed mid-job is retried by lease expiry well before the message would be poisoned.

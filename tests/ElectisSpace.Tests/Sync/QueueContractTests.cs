@@ -106,5 +106,37 @@ public sealed class PostgresQueueContractTests(ManualPostgresSyncApp app) : Queu
 
 public sealed class AzureStorageQueueContractTests(ManualSyncApp app) : QueueContractTests(app), IClassFixture<ManualSyncApp>
 {
-    protected override IPushQueue Queue { get; } = new AzurePushQueue(app.Azurite!.ConnectionString, $"contract-{Guid.NewGuid():N}"[..20]);
+    protected override IPushQueue Queue { get; } = new AzurePushQueue(app.Azurite!.ConnectionString, QueueHostSettings.Default.MessageEncoding, $"contract-{Guid.NewGuid():N}"[..20]);
+}
+
+/// <summary>host.json's extensions.queues.messageEncoding is the one place the queue body encoding is set: the Functions
+/// triggers decode with it, and AzurePushQueue (both hosts' sender, Standalone's listener) encodes with it.</summary>
+public sealed class AzurePushQueueEncodingTests(ManualSyncApp app) : IClassFixture<ManualSyncApp>
+{
+    [Theory]
+    [InlineData("base64")]
+    [InlineData("none")]
+    public async Task Bodies_go_on_the_wire_in_the_encoding_host_json_names(string messageEncoding)
+    {
+        var hostJson = Path.Combine(Path.GetTempPath(), $"host-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(hostJson, $$"""{ "version": "2.0", "extensions": { "queues": { "messageEncoding": "{{messageEncoding}}" } } }""");
+        var encoding = QueueHostSettings.Load(hostJson).MessageEncoding;
+        File.Delete(hostJson);
+
+        var name = $"enc-{Guid.NewGuid():N}"[..20];
+        var message = new PushMessage(Guid.NewGuid(), Guid.NewGuid());
+        await new AzurePushQueue(app.Azurite!.ConnectionString, encoding, name).SendAsync(message);
+
+        var wire = (await new Azure.Storage.Queues.QueueClient(app.Azurite.ConnectionString, name).PeekMessagesAsync(1)).Value.Single().Body.ToString();
+        Assert.Equal(messageEncoding == "base64" ? Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(message.ToJson())) : message.ToJson(), wire);
+    }
+
+    [Fact]
+    public void An_unknown_message_encoding_in_host_json_stops_start_up_with_its_name()
+    {
+        var hostJson = Path.Combine(Path.GetTempPath(), $"host-{Guid.NewGuid():N}.json");
+        File.WriteAllText(hostJson, """{ "version": "2.0", "extensions": { "queues": { "messageEncoding": "utf8" } } }""");
+        try { Assert.Contains("messageEncoding", Assert.Throws<InvalidOperationException>(() => QueueHostSettings.Load(hostJson)).Message); }
+        finally { File.Delete(hostJson); }
+    }
 }

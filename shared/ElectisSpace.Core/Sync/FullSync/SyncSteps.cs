@@ -144,9 +144,9 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
         var done = toPush.Concat(labelled).Where(l => !failed.ContainsKey(l.ArticleId)).DistinctBy(l => l.ArticleId).ToList();
         await db.InTransactionAsync(async (c, tx) =>
         {
-            await MarkAsync(c, tx, orgId, done, "synced", null, loadedAt);
+            await MarkAsync(c, tx, orgId, done, SyncStatus.Synced, null, loadedAt);
             foreach (var (articleId, error) in failed)
-                if (byId.TryGetValue(articleId, out var l)) await MarkAsync(c, tx, orgId, [l], "error", error, null);
+                if (byId.TryGetValue(articleId, out var l)) await MarkAsync(c, tx, orgId, [l], SyncStatus.Error, error, null);
             await UpsertBaseAsync(c, tx, orgId, done.Select(l => (l.ArticleId, (string?)l.EntityType, (Guid?)l.EntityId, l.Hash, Labels(l.Label))));
             await c.ExecuteAsync("DELETE FROM aims_article_base WHERE org_id = @orgId AND article_id = ANY(@toDelete)",
                 new { orgId, toDelete = toDelete.ToArray() }, tx);
@@ -165,7 +165,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
                 SELECT article_id, entity_type, entity_id, action, '{}' AS detail FROM sync_job_items WHERE job_id = @jobId AND batch = @batch
                 """, new { jobId, batch }, tx)).ToList();
             await MarkIdsAsync(c, tx, orgId, items.Where(i => i.EntityId is not null).Select(i => (i.EntityType!, i.EntityId!.Value)).ToList(),
-                "error", reason, null);
+                SyncStatus.Error, reason, null);
             return new StepResult(0, 0, items.Select(i => i.ArticleId).Distinct().Count());
         }, ct);
     }
@@ -181,7 +181,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
             var inStep = (await c.QueryAsync<ItemRow>("""
                 SELECT article_id, entity_type, entity_id, action, detail::text AS detail FROM sync_job_items WHERE job_id = @jobId AND action = 'InStep'
                 """, new { jobId }, tx)).ToList();
-            await MarkIdsAsync(c, tx, orgId, inStep.Select(i => (i.EntityType!, i.EntityId!.Value)).ToList(), "synced", null, plannedAt);
+            await MarkIdsAsync(c, tx, orgId, inStep.Select(i => (i.EntityType!, i.EntityId!.Value)).ToList(), SyncStatus.Synced, null, plannedAt);
             await UpsertBaseAsync(c, tx, orgId, inStep.Select(i =>
             {
                 var d = JsonSerializer.Deserialize<InStepDetail>(i.Detail, Json.Options)!;
@@ -283,9 +283,9 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
         if (!changes.Any) return false;
         var n = l.EntityType switch
         {
-            "space" => await c.ExecuteAsync($"UPDATE spaces SET data = @data::jsonb, {Synced} WHERE org_id = @orgId AND id = @id AND version = @version",
+            EntityTypes.Space => await c.ExecuteAsync($"UPDATE spaces SET data = @data::jsonb, {Synced} WHERE org_id = @orgId AND id = @id AND version = @version",
                 new { orgId, id = l.EntityId, version = l.Version, data = Json.Serialize(changes.Data) }, tx),
-            "person" => await c.ExecuteAsync($"UPDATE people SET data = @data::jsonb, {Synced} WHERE org_id = @orgId AND id = @id AND version = @version",
+            EntityTypes.Person => await c.ExecuteAsync($"UPDATE people SET data = @data::jsonb, {Synced} WHERE org_id = @orgId AND id = @id AND version = @version",
                 new { orgId, id = l.EntityId, version = l.Version, data = Json.Serialize(changes.Data) }, tx),
             _ => await c.ExecuteAsync($"UPDATE conference_rooms SET room_name = @name, {Synced} WHERE org_id = @orgId AND id = @id AND version = @version",
                 new { orgId, id = l.EntityId, version = l.Version, name = changes.RoomName![..Math.Min(100, changes.RoomName!.Length)] }, tx),
@@ -302,11 +302,11 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
         var pulled = ArticleMapper.Read(a, m);
         (string Type, Guid Id)? created = pulled switch
         {
-            PulledSpace s => ("space", await c.ExecuteScalarAsync<Guid>("""
+            PulledSpace s => (EntityTypes.Space, await c.ExecuteScalarAsync<Guid>("""
                 INSERT INTO spaces (org_id, external_id, data, sync_status, last_synced_at) VALUES (@orgId, @id, @data::jsonb, 'synced', now())
                 RETURNING id
                 """, new { orgId, id = s.ExternalId, data = Json.Serialize(s.Data.Where(kv => kv.Key != m.Format.Key("articleName")).ToDictionary()) }, tx)),
-            PulledRoom r => ("conference", await c.ExecuteScalarAsync<Guid>("""
+            PulledRoom r => (EntityTypes.Conference, await c.ExecuteScalarAsync<Guid>("""
                 INSERT INTO conference_rooms (org_id, external_id, room_name, sync_status, last_synced_at) VALUES (@orgId, @id, @name, 'synced', now())
                 RETURNING id
                 """, new { orgId, id = r.ExternalId, name = r.RoomName is { Length: > 0 } n ? n[..Math.Min(100, n.Length)] : $"Conference {r.ExternalId}" }, tx)),
@@ -326,8 +326,8 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
     /// <summary>The entity now holds the label AIMS shows (null: unlinked in AIMS). A label another entity holds is left (false).</summary>
     private static async Task<bool> ApplyLabelAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, LocalEntity l, string? label)
     {
-        if (l.EntityType == "person" || l.Label == label) return true;
-        var table = l.EntityType == "space" ? "spaces" : "conference_rooms";
+        if (l.EntityType == EntityTypes.Person || l.Label == label) return true;
+        var table = l.EntityType == EntityTypes.Space ? "spaces" : "conference_rooms";
         try
         {
             await LabelAssignments.ChangeAsync(c, tx, orgId, l.EntityType, l.EntityId, l.Label, label);
@@ -361,20 +361,20 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
     }
 
     /// <summary>Sets sync_status on the entities behind these articles (a space's occupant with it); notAfter skips rows edited since.</summary>
-    public static Task MarkAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, IReadOnlyCollection<LocalEntity> entities, string status,
+    public static Task MarkAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, IReadOnlyCollection<LocalEntity> entities, SyncStatus status,
         string? error, DateTime? notAfter) =>
         MarkIdsAsync(c, tx, orgId, entities.Select(e => (e.EntityType, e.EntityId)).ToList(), status, error, notAfter);
 
     private static async Task MarkIdsAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, IReadOnlyCollection<(string Type, Guid Id)> ids,
-        string status, string? error, DateTime? notAfter)
+        SyncStatus status, string? error, DateTime? notAfter)
     {
         if (ids.Count == 0) return;
         var args = new
         {
-            orgId, status, error, notAfter,
-            spaces = ids.Where(i => i.Type == "space").Select(i => i.Id).ToArray(),
-            people = ids.Where(i => i.Type == "person").Select(i => i.Id).ToArray(),
-            rooms = ids.Where(i => i.Type == "conference").Select(i => i.Id).ToArray(),
+            orgId, status = status.Text(), error, notAfter,
+            spaces = ids.Where(i => i.Type == EntityTypes.Space).Select(i => i.Id).ToArray(),
+            people = ids.Where(i => i.Type == EntityTypes.Person).Select(i => i.Id).ToArray(),
+            rooms = ids.Where(i => i.Type == EntityTypes.Conference).Select(i => i.Id).ToArray(),
         };
         const string Set = """
             SET sync_status = @status, sync_error = @error,

@@ -81,7 +81,7 @@ public sealed class PullSync(Db db, SyncSteps steps, AimsClient aims, AimsAliveS
             await SyncSteps.RecordConflictsAsync(c, tx, orgId, jobId, plan, ctx.Settings.ConflictStrategy, local, aimsById);
             // Entities already in step: marked synced (unless edited meanwhile: dirty ones stay for the push path) and the base refreshed.
             var inStep = plan.Of(PlanAction.InStep).Select(i => local[i.ArticleId]).Where(l => !l.Dirty).ToList();
-            await SyncSteps.MarkAsync(c, tx, orgId, inStep, "synced", null, time.GetUtcNow().UtcDateTime);
+            await SyncSteps.MarkAsync(c, tx, orgId, inStep, SyncStatus.Synced, null, time.GetUtcNow().UtcDateTime);
             await SyncSteps.UpsertBaseAsync(c, tx, orgId, plan.Of(PlanAction.InStep).Select(i => local[i.ArticleId])
                 .Select(l => (l.ArticleId, (string?)l.EntityType, (Guid?)l.EntityId, l.Hash, SyncSteps.Labels(l.Label))), keepLabels: true);
             await SyncJobStore.CompleteAsync(c, tx, jobId,
@@ -117,7 +117,7 @@ public sealed class PullSync(Db db, SyncSteps steps, AimsClient aims, AimsAliveS
                     queued++;
                     break;
                 case PlanAction.DeleteInAims when !pendingDeletes.Contains(item.ArticleId):
-                    await Outbox.EnqueueAsync(c, tx, orgId, item.EntityType ?? "space", item.EntityId ?? Guid.Empty, SyncJobs.DeleteArticle,
+                    await Outbox.EnqueueAsync(c, tx, orgId, item.EntityType ?? EntityTypes.Space, item.EntityId ?? Guid.Empty, SyncJobs.DeleteArticle,
                         new { articleId = item.ArticleId });
                     queued++;
                     break;

@@ -37,7 +37,7 @@ public static class DeadLetters
             WHERE org_id = @orgId AND id = @id AND status = 'processing' AND claim_token = @token
             """, new { orgId, id = j.Id, attempts, error, token = j.ClaimToken }, tx);
         if (killed == 0) return; // re-claimed meanwhile: the newer claim records the outcome
-        await SyncEntities.MarkAsync(c, tx, orgId, j, "failed", error, null);
+        await SyncEntities.MarkAsync(c, tx, orgId, j, SyncStatus.Failed, error, null);
         await AuditLog.WriteAsync(c, tx, new AuditContext(orgId, null, null, "sync-engine"), AuditAction, j.EntityType, j.EntityId,
             null, new { jobId = j.Id, action = j.Action, attempts, error });
     }

@@ -318,7 +318,7 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
                 done = done.Where(j => fenced.Contains(j.Id)).ToList();
                 // Spaces before people: the API's lock order (an assign locks the space, then the person), so this
                 // transaction, which locks many of both, never holds a person an assign waits for while it waits for the space.
-                foreach (var g in done.GroupBy(j => j.EntityType).OrderBy(g => g.Key == "space" ? 0 : 1))
+                foreach (var g in done.GroupBy(j => j.EntityType).OrderBy(g => g.Key == EntityTypes.Space ? 0 : 1))
                     await SyncEntities.MarkSyncedAsync(c, tx, orgId, g.Key,
                         g.Select(j => (j.EntityId, ((PushOutcome.Done)outcomes[j.Id]).Version)).ToList());
             }
@@ -333,7 +333,7 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
                                 UPDATE sync_queue SET status = 'failed', processed_at = now(), pushed_version = @v, last_error = @error,
                                        locked_until = NULL, msg_visible_at = NULL WHERE id = @id AND claim_token = @token AND status = 'processing'
                                 """, new { id = j.Id, v = r.Version, error = r.Reason, token = j.ClaimToken }, tx) == 1)
-                            await SyncEntities.MarkAsync(c, tx, orgId, j, "error", r.Reason, r.Version);
+                            await SyncEntities.MarkAsync(c, tx, orgId, j, SyncStatus.Error, r.Reason, r.Version);
                         break;
                     case PushOutcome.Retry r when r.Counts && j.Attempts + 1 >= j.MaxAttempts:
                         await DeadLetters.KillAsync(c, tx, orgId, j, $"Gave up after {j.Attempts + 1} attempts: {r.Error}", attempts: j.Attempts + 1);
@@ -376,7 +376,7 @@ public static class SyncEntities
 {
     public static string? Table(string entityType) => entityType switch
     {
-        "space" => "spaces", "person" => "people", "conference" => "conference_rooms", _ => null,
+        EntityTypes.Space => "spaces", EntityTypes.Person => "people", EntityTypes.Conference => "conference_rooms", _ => null,
     };
 
     /// <summary>SQL: no job of the entity (type and id are SQL expressions) is pending or processing, other than except.</summary>
@@ -393,7 +393,7 @@ public static class SyncEntities
     public static Task MarkSyncedAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, string entityType, IReadOnlyList<(Guid Id, int? Version)> entities)
     {
         if (Table(entityType) is not { } table) return Task.CompletedTask;
-        var occupants = entityType != "space" ? "" : $"""
+        var occupants = entityType != EntityTypes.Space ? "" : $"""
             ;
             UPDATE people p SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
             FROM unnest(@ids) AS d(id)
@@ -412,14 +412,14 @@ public static class SyncEntities
     /// Sets the entity's sync status after its job: synced/error only when the entity is still the version pushed and no
     /// other job of it is open (else a later job decides); failed always (a dead letter needs attention).
     /// </summary>
-    public static Task MarkAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, PushJob j, string status, string? error, int? version)
+    public static Task MarkAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, PushJob j, SyncStatus status, string? error, int? version)
     {
         if (Table(j.EntityType) is not { } table) return Task.CompletedTask;
-        var guard = status == "failed" ? "" : $"AND version = @version AND {NoOpenJob("@type", "@id", except: "@jobId")}";
+        var guard = status == SyncStatus.Failed ? "" : $"AND version = @version AND {NoOpenJob("@type", "@id", except: "@jobId")}";
         return c.ExecuteAsync($"""
             UPDATE {table} SET sync_status = @status, sync_error = @error,
                    last_synced_at = CASE WHEN @status = 'synced' THEN now() ELSE last_synced_at END
             WHERE org_id = @orgId AND id = @id {guard}
-            """, new { status, error, orgId, id = j.EntityId, type = j.EntityType, jobId = j.Id, version }, tx);
+            """, new { status = status.Text(), error, orgId, id = j.EntityId, type = j.EntityType, jobId = j.Id, version }, tx);
     }
 }

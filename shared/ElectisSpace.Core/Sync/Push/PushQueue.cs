@@ -49,27 +49,28 @@ public interface IPushQueue
     Task DeletePoisonAsync(ReceivedPush message, CancellationToken ct = default);
 }
 
-/// <summary>Azure Storage queues aims-push and aims-push-poison (base64 bodies, as host.json's messageEncoding says).</summary>
+/// <summary>
+/// Azure Storage queues aims-push and aims-push-poison (<see cref="PushQueueNames"/>). Bodies are encoded as host.json's
+/// extensions.queues.messageEncoding says (<see cref="QueueHostSettings"/>), which is how the Functions queue triggers decode them.
+/// </summary>
 public sealed class AzurePushQueue : IPushQueue
 {
-    public const string QueueName = "aims-push";
-    public const string PoisonQueueName = QueueName + "-poison";
     private readonly QueueClient _queue;
     private readonly QueueClient _poison;
     private volatile bool _created;
 
-    public AzurePushQueue(string connection, string queueName = QueueName)
+    public AzurePushQueue(string connection, QueueMessageEncoding encoding, string queueName = PushQueueNames.Push)
     {
-        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var options = new QueueClientOptions { MessageEncoding = encoding };
         // Identity-based form (AzureWebJobsStorage__queueServiceUri): a URI instead of a connection string.
         if (Uri.TryCreate(connection, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http")
         {
             var service = new QueueServiceClient(uri, new DefaultAzureCredential(), options);
-            (_queue, _poison) = (service.GetQueueClient(queueName), service.GetQueueClient(queueName + "-poison"));
+            (_queue, _poison) = (service.GetQueueClient(queueName), service.GetQueueClient(PushQueueNames.PoisonOf(queueName)));
         }
         else
         {
-            (_queue, _poison) = (new QueueClient(connection, queueName, options), new QueueClient(connection, queueName + "-poison", options));
+            (_queue, _poison) = (new QueueClient(connection, queueName, options), new QueueClient(connection, PushQueueNames.PoisonOf(queueName), options));
         }
     }
 

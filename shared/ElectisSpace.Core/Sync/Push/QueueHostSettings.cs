@@ -1,13 +1,16 @@
+using Azure.Storage.Queues;
+
 namespace ElectisSpace.Core.Sync.Push;
 
 /// <summary>
 /// The queue trigger's numbers from the Functions host.json (extensions.queues): the Functions runtime applies them to the
 /// aims-push trigger, and Standalone's Azure Storage listener reads the same file so both behave alike.
 /// </summary>
-public sealed record QueueHostSettings(int MaxDequeueCount, TimeSpan VisibilityTimeout, int BatchSize, string MessageEncoding)
+/// <remarks>messageEncoding is "base64" (the extension's default) or "none"; AzurePushQueue encodes what it sends the same way.</remarks>
+public sealed record QueueHostSettings(int MaxDequeueCount, TimeSpan VisibilityTimeout, int BatchSize, QueueMessageEncoding MessageEncoding)
 {
     /// <summary>The Functions runtime's own defaults, used when no host.json is found.</summary>
-    public static readonly QueueHostSettings Default = new(5, TimeSpan.Zero, 16, "base64");
+    public static readonly QueueHostSettings Default = new(5, TimeSpan.Zero, 16, QueueMessageEncoding.Base64);
 
     /// <summary>host.json as shipped with the app (Standalone copies the Functions app's file next to itself).</summary>
     public static QueueHostSettings Load(string path)
@@ -19,6 +22,13 @@ public sealed record QueueHostSettings(int MaxDequeueCount, TimeSpan VisibilityT
             q.TryGetProperty("maxDequeueCount", out var m) ? m.GetInt32() : Default.MaxDequeueCount,
             q.TryGetProperty("visibilityTimeout", out var v) ? TimeSpan.Parse(v.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : Default.VisibilityTimeout,
             q.TryGetProperty("batchSize", out var b) ? b.GetInt32() : Default.BatchSize,
-            q.TryGetProperty("messageEncoding", out var e) ? e.GetString()! : Default.MessageEncoding);
+            q.TryGetProperty("messageEncoding", out var e) ? Encoding(e.GetString()) : Default.MessageEncoding);
     }
+
+    private static QueueMessageEncoding Encoding(string? value) => value?.ToLowerInvariant() switch
+    {
+        "base64" => QueueMessageEncoding.Base64,
+        "none" => QueueMessageEncoding.None,
+        _ => throw new InvalidOperationException($"host.json extensions.queues.messageEncoding must be \"base64\" or \"none\", not \"{value}\"."),
+    };
 }

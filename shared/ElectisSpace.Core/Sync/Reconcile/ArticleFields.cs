@@ -14,7 +14,7 @@ public static class ArticleFields
 
     public static Changes FromAims(LocalEntity local, AimsArticleInfo aims, ArticleMappings m)
     {
-        if (local.EntityType == "conference")
+        if (local.EntityType == EntityTypes.Conference)
         {
             var name = aims.ArticleName is { Length: > 0 } n && n != local.Article.ArticleName ? n : null;
             return new Changes(local.Data, null, name, name is not null);
@@ -22,7 +22,7 @@ public static class ArticleFields
 
         var skip = new[] { m.Format.Key("articleId"), m.Format.Key("store"), m.Format.Key("nfcUrl") };
         var nameKey = m.Format.Key("articleName");
-        var isPool = local.EntityType == "person";
+        var isPool = local.EntityType == EntityTypes.Person;
         var person = local.Occupant is { } o ? new Dictionary<string, string>(o.Data, StringComparer.Ordinal) : null;
         var space = isPool ? null : new Dictionary<string, string>(local.Data, StringComparer.Ordinal);
         var any = false;
@@ -43,8 +43,8 @@ public static class ArticleFields
     private static (Dictionary<string, string> Fields, string Field)? Target(string key, Dictionary<string, string>? person,
         Dictionary<string, string>? space, ArticleMappings m, string? nameKey)
     {
-        if (person is not null && Find(person, "person", key, m) is { } pf) return (person, pf);
-        if (space is not null && Find(space, "space", key, m) is { } sf) return (space, sf);
+        if (person is not null && Find(person, EntityTypes.Person, key, m) is { } pf) return (person, pf);
+        if (space is not null && Find(space, EntityTypes.Space, key, m) is { } sf) return (space, sf);
         if (key == nameKey) return null; // built from the name; no field holds it
         return (space ?? person!, key);
     }

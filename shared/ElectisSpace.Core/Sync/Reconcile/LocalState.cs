@@ -14,7 +14,7 @@ public sealed record LocalPerson(Guid Id, int Version, Dictionary<string, string
 public sealed record LocalEntity(string ArticleId, string EntityType, Guid EntityId, int Version, AimsArticle Article, string Hash,
     string? Label, bool Dirty, DateTimeOffset UpdatedAt, Dictionary<string, string> Data, LocalPerson? Occupant)
 {
-    public LocalSide ToSide() => new(ArticleId, EntityType, EntityId, Hash, Label, Dirty, UpdatedAt, HasLabels: EntityType != "person");
+    public LocalSide ToSide() => new(ArticleId, EntityType, EntityId, Hash, Label, Dirty, UpdatedAt, HasLabels: EntityType != EntityTypes.Person);
 }
 
 /// <summary>
@@ -64,7 +64,7 @@ public static class LocalState
             var article = ArticleMapper.Space(new SpaceArticleSource(s.ExternalId, data, occupant is null ? null : new PersonArticleSource(occupant.Data)), m);
             var updated = Utc(s.UpdatedAt);
             if (occupant is not null && occupant.UpdatedAt > updated) updated = occupant.UpdatedAt;
-            result.Add(new LocalEntity(s.ExternalId, "space", s.Id, s.Version, article, ArticleHash.Of(article, m.Format), s.LabelCode,
+            result.Add(new LocalEntity(s.ExternalId, EntityTypes.Space, s.Id, s.Version, article, ArticleHash.Of(article, m.Format), s.LabelCode,
                 s.Dirty || occupant?.Dirty == true, updated, data, occupant));
         }
 
@@ -76,19 +76,19 @@ public static class LocalState
         {
             var person = new LocalPerson(p.Id, p.Version, Parse(p.Data), p.Dirty, Utc(p.UpdatedAt));
             var article = ArticleMapper.PoolPerson(p.VirtualSpaceId, new PersonArticleSource(person.Data), m);
-            result.Add(new LocalEntity(p.VirtualSpaceId, "person", p.Id, p.Version, article, ArticleHash.Of(article, m.Format), null,
+            result.Add(new LocalEntity(p.VirtualSpaceId, EntityTypes.Person, p.Id, p.Version, article, ArticleHash.Of(article, m.Format), null,
                 p.Dirty, person.UpdatedAt, person.Data, person));
         }
 
         var rooms = await c.QueryAsync<RoomRow>($"""
             SELECT id, external_id, room_name, label_code, has_meeting, meeting_name, start_time, end_time, participants, {Dirty} AS dirty, updated_at, version
-            FROM conference_rooms WHERE org_id = @orgId {string.Format(filter, "'C' || external_id")}
+            FROM conference_rooms WHERE org_id = @orgId {string.Format(filter, "conference_article_id(external_id)")}
             """, new { orgId, ids }, tx);
         foreach (var r in rooms)
         {
             var article = ArticleMapper.Conference(new ConferenceArticleSource(r.ExternalId, r.RoomName, r.HasMeeting, r.MeetingName,
                 r.StartTime, r.EndTime, r.Participants), m);
-            result.Add(new LocalEntity(article.ArticleId, "conference", r.Id, r.Version, article, ArticleHash.Of(article, m.Format), r.LabelCode,
+            result.Add(new LocalEntity(article.ArticleId, EntityTypes.Conference, r.Id, r.Version, article, ArticleHash.Of(article, m.Format), r.LabelCode,
                 r.Dirty, Utc(r.UpdatedAt), new Dictionary<string, string> { ["roomName"] = r.RoomName }, null));
         }
         return result;
