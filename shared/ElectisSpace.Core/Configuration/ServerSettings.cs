@@ -47,6 +47,8 @@ public static class SettingNames
     public const string SyncLeaseSeconds = "Sync:LeaseSeconds";
     public const string SyncSweepIntervalSeconds = "Sync:SweepIntervalSeconds";
     public const string SyncRetentionDays = "Sync:RetentionDays";
+    public const string IdempotencyRetentionSeconds = "Idempotency:RetentionSeconds";
+    public const string IdempotencyLeaseSeconds = "Idempotency:LeaseSeconds";
     /// <summary>The Functions host's storage connection (also read by us for the Azure Storage queue provider).</summary>
     public const string AzureWebJobsStorage = "AzureWebJobsStorage";
 
@@ -113,6 +115,9 @@ public sealed record ServerSettings(
     /// <summary>The push engine: queue provider, retry timing, AIMS-down wait, lease, sweeper and retention.</summary>
     public ElectisSpace.Core.Sync.SyncOptions Sync { get; init; } = new();
 
+    /// <summary>Idempotency-Key: how long answers are kept, and how long a running request holds its key.</summary>
+    public ElectisSpace.Core.Idempotency.IdempotencyOptions Idempotency { get; init; } = new();
+
     public static ServerSettings Load(IConfiguration config, HostProfile? host = null)
     {
         host ??= HostProfile.Standalone;
@@ -178,6 +183,11 @@ public sealed record ServerSettings(
                 Lease = TimeSpan.FromSeconds(Int(config, SettingNames.SyncLeaseSeconds, 120, 1, 3600)),
                 SweepInterval = TimeSpan.FromSeconds(Int(config, SettingNames.SyncSweepIntervalSeconds, 30, 1, 3600)),
                 Retention = TimeSpan.FromDays(Int(config, SettingNames.SyncRetentionDays, 7, 1, 365)),
+            },
+            Idempotency = new ElectisSpace.Core.Idempotency.IdempotencyOptions
+            {
+                Retention = TimeSpan.FromSeconds(Int(config, SettingNames.IdempotencyRetentionSeconds, 24 * 3600, 1, 30 * 24 * 3600)),
+                Lease = TimeSpan.FromSeconds(Int(config, SettingNames.IdempotencyLeaseSeconds, 120, 1, 3600)),
             },
         };
     }

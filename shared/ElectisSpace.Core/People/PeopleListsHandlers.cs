@@ -137,7 +137,7 @@ public static class PeopleListsHandlers
     {
         var listId = RequestContext.ParseId(id, "People list");
         var orgId = ctx.User.OrgId;
-        var result = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             _ = await c.QuerySingleOrDefaultAsync<Guid?>("SELECT id FROM people_lists WHERE org_id = @orgId AND id = @listId FOR SHARE",
                 new { orgId, listId }, tx) ?? throw ApiException.NotFound("People list");
@@ -192,9 +192,8 @@ public static class PeopleListsHandlers
             var result = new PeopleListLoadResult(listId, target.Count(t => t.Value is not null), people.Count - target.Count(t => t.Value is not null),
                 changes.Count, skipped);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.LoadList, Entity, listId, null, result);
-            return result;
+            return ApiResults.Ok(result);
         }, ctx.Aborted);
-        return ApiResults.Ok(result);
     });
 
     /// <summary>Saves the current place of the given people (all people when null); unknown ids are a 400.</summary>
