@@ -174,6 +174,7 @@ public static class LoadBench
                       return wrk.format("POST", nil, nil, '{"data":{"name":"Bench ' .. tid .. '-' .. n .. '","department":"Load"}}')
                     end
                     """)),
+            new(IdempotencyCost.Workload, (c, i) => IdempotencyCost.CreatePersonAsync(c, i), Wrk: IdempotencyCost.Wrk),
             // Every request moves a person to another desk (AssignMoves): re-seating one where it sits would be a no-op.
             new("assign", (c, _) =>
             {
@@ -241,6 +242,7 @@ public static class LoadBench
         Console.WriteLine($"host peak memory (VmHWM): {host.PeakMb():N0} MB");
         Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
         PrintTable(results);
+        IdempotencyCost.Print(results);
         var verdicts = Targets.Check(results, exportGrowth);
         Targets.Print(verdicts);
 
