@@ -14,12 +14,17 @@ public sealed record IdempotencyOptions
 }
 
 /// <summary>
-/// A request sent with an Idempotency-Key (every POST and DELETE of a signed-in user). Api.Run claims the key before the
-/// body runs: a key already answered replays that answer, one answered for another request is 422
-/// IDEMPOTENCY_KEY_REUSED, one held by a request still running is 409 IDEMPOTENCY_KEY_IN_USE. A handler whose transaction
-/// returns its answer has the answer written with its change's COMMIT (<see cref="Db"/> adds it to the commit batch), so
-/// a crash after the commit still replays; any other answer is written once the body has run. 5xx answers are not
-/// kept: the claim is released and a retry runs anew.
+/// A request sent with an Idempotency-Key (every POST and DELETE of a signed-in user); docs/api-conventions.md.
+/// One row per organization, user and key holds the request's hash and, once answered, the answer.
+/// Two ways to keep it, by what the handler's effects are:
+/// - a write whose every effect is one Db transaction that returns its answer (Api.RunWrite): nothing before the body;
+///   the row, answer included, is INSERTed in the commit batch (<see cref="Db"/>). A second request with the key meets the
+///   first's row there (waiting on the unique key while the first is uncommitted), which aborts its commit: its change is
+///   not kept, and it answers from the row (replay, 422, 409). Costs no round trip; a retry re-runs the body, rolled back.
+/// - any other (AIMS calls, orchestrations, several transactions): the key is claimed first (row with a lease, in one
+///   round trip with the sign-in check), so a second request never runs the body; the answer is kept after the body,
+///   fenced by the claim. A crash in between leaves a claim whose lease lapses, then a retry runs again.
+/// 5xx answers are not kept: a retry runs anew.
 /// </summary>
 public sealed class IdempotentRequest
 {
@@ -28,17 +33,20 @@ public sealed class IdempotentRequest
     /// <summary>SQLSTATE of idempotency_claim_lost() (migration 0028).</summary>
     public const string ClaimLostState = "ES409";
 
-    // The request's claim, for Db to find the transactions of the request's flow (as PendingSignIn rides with commits).
+    // The request, for Db to find from the transactions of the request's flow (as PendingSignIn rides with commits).
     private static readonly AsyncLocal<IdempotentRequest?> InFlow = new();
 
     private readonly Guid _orgId, _userId, _claim = Guid.NewGuid();
     private readonly string _key;
+    private readonly byte[] _hash;
+    private readonly IdempotencyOptions _options;
     private readonly HttpContext _http;
+    private readonly bool _atCommit;
     private RecordedResponse? _committed;
     private volatile bool _finished;
 
-    private IdempotentRequest(Guid orgId, Guid userId, string key, HttpContext http) =>
-        (_orgId, _userId, _key, _http) = (orgId, userId, key, http);
+    private IdempotentRequest(CurrentUser user, string key, byte[] hash, IdempotencyOptions options, HttpContext http, bool atCommit) =>
+        (_orgId, _userId, _key, _hash, _options, _http, _atCommit) = (user.OrgId, user.UserId, key, hash, options, http, atCommit);
 
     /// <summary>The request of this flow whose answer a transaction may carry, while the request runs.</summary>
     public static IdempotentRequest? Current => InFlow.Value is { _finished: false } r ? r : null;
@@ -50,41 +58,55 @@ public sealed class IdempotentRequest
     public static bool Applies(ApiRoute route) => route.Auth == RouteAuth.Bearer && route.Method is "POST" or "DELETE";
 
     /// <summary>
-    /// Claims the request's key, or answers from it: the replay of the first answer (returned), or 409/422 (thrown).
-    /// Null key: the request has none. The sign-in check still pending (Api.RunWrite) goes in the claim's batch.
+    /// The request's key, checked and hashed with the request (null: none sent). atCommit: the body's effects are one Db
+    /// transaction returning its answer, so the key is kept with that commit. Otherwise the key is claimed now: a key
+    /// already answered gives the replay (returned), one in use or reused is 409/422 (thrown).
     /// </summary>
-    public static async Task<(IdempotentRequest? Claimed, IResult? Replay)> BeginAsync(RequestContext ctx, ApiRoute route)
+    public static async Task<(IdempotentRequest? Request, IResult? Replay)> BeginAsync(RequestContext ctx, ApiRoute route, bool atCommit)
     {
         var req = ctx.Request;
         if (!req.Headers.TryGetValue(Header, out var values)) return (null, null);
         var key = ValidKey(values);
         var hash = await HashAsync(req, route, ctx.Aborted);
-        var options = ctx.Service<Configuration.ServerSettings>().Idempotency;
-        var user = ctx.User;
-        var request = new IdempotentRequest(user.OrgId, user.UserId, key, req.HttpContext);
+        var request = new IdempotentRequest(ctx.User, key, hash, ctx.Service<Configuration.ServerSettings>().Idempotency, req.HttpContext, atCommit);
+        if (atCommit) return (request, null);
         var db = ctx.Service<Db>();
         for (var attempt = 1; ; attempt++)
         {
-            var outcome = await ClaimAsync(db, request, hash, options, ctx);
-            if (outcome is null) return (request, null); // claimed
-            var (storedHash, status, headers, body) = outcome.Value;
-            if (status is null && storedHash is null)
+            var signIn = PendingSignIn.ForCommit;
+            Stored? found;
+            try
             {
-                if (attempt < 3) continue; // released between our insert and read: claim again
-                throw InUse();
+                found = await request.WriteOrReadAsync(db, request.ClaimCommand(), signIn?.CommitCheck(), ctx.Aborted);
+                signIn?.PassedAtCommit();
             }
-            if (!storedHash!.AsSpan().SequenceEqual(hash))
-                throw new ApiException(422, ErrorCodes.IdempotencyKeyReused,
-                    $"This {Header} was used for a different request (another body or route) in the last {options.Retention.TotalHours:0.##} h. Use a new key for a new request.");
-            if (status is not { } s) throw InUse();
-            var recorded = new RecordedResponse(s, JsonSerializer.Deserialize<Dictionary<string, string>>(headers!) ?? [], body ?? []);
-            return (null, recorded.ToResult(replayed: true));
+            catch (PostgresException e) when (e.SqlState == PendingSignIn.RefusedAtCommit)
+            {
+                await ctx.CompleteSignInAsync(); // the check on its own says 401 or 403
+                throw;
+            }
+            if (found is null) return (request, null); // claimed
+            if (found.Vanished && attempt < 3) continue; // released between our write and read: claim again
+            return (null, request.Answer(found).ToResult(replayed: true));
         }
     }
 
-    private static ApiException InUse() =>
-        new(409, ErrorCodes.IdempotencyKeyInUse, $"A request with this {Header} is still running. Retry after it has finished.")
-            { RetryAfterSeconds = 1 };
+    private sealed record Stored(byte[]? Hash, int? Status, string? Headers, byte[]? Body)
+    {
+        public bool Vanished => Hash is null;
+    }
+
+    /// <summary>The answer a request gets from another's row with its key: that answer, or 422 (another request), or 409 (running).</summary>
+    private RecordedResponse Answer(Stored found)
+    {
+        if (found.Hash is { } h && !h.AsSpan().SequenceEqual(_hash))
+            throw new ApiException(422, ErrorCodes.IdempotencyKeyReused,
+                $"This {Header} was used for a different request (another body or route) in the last {_options.Retention.TotalHours:0.##} h. Use a new key for a new request.");
+        if (found.Status is not { } status)
+            throw new ApiException(409, ErrorCodes.IdempotencyKeyInUse, $"A request with this {Header} is still running. Retry after it has finished.")
+                { RetryAfterSeconds = 1 };
+        return new RecordedResponse(status, JsonSerializer.Deserialize<Dictionary<string, string>>(found.Headers!) ?? [], found.Body ?? []);
+    }
 
     /// <summary>1–255 visible ASCII characters (0x21–0x7E), one header value.</summary>
     private static string ValidKey(Microsoft.Extensions.Primitives.StringValues values)
@@ -114,55 +136,49 @@ public sealed class IdempotentRequest
         return sha.GetHashAndReset();
     }
 
-    /// <summary>Null when claimed; else the row as found (all null when it vanished meanwhile).</summary>
-    private static async Task<(byte[]? Hash, int? Status, string? Headers, byte[]? Body)?> ClaimAsync(
-        Db db, IdempotentRequest r, byte[] hash, IdempotencyOptions o, RequestContext ctx)
+    // A row this request may write over: an expired one (the key is new again), or a claim whose lease lapsed (its
+    // instance died before any commit) made by the same request.
+    private const string Upsert = """
+        ON CONFLICT (org_id, user_id, key) DO UPDATE
+            SET request_hash = excluded.request_hash, claim = excluded.claim, locked_until = excluded.locked_until,
+                expires_at = excluded.expires_at, status = excluded.status, headers = excluded.headers, body = excluded.body
+            WHERE k.expires_at <= now() OR (k.status IS NULL AND k.locked_until <= now() AND k.request_hash = excluded.request_hash)
+        """;
+
+    private NpgsqlBatchCommand ClaimCommand()
     {
-        await using var conn = await db.DataSource.OpenConnectionAsync(ctx.Aborted);
-        await using var batch = new NpgsqlBatch(conn);
-        var signIn = PendingSignIn.ForCommit;
-        if (signIn is not null) batch.BatchCommands.Add(signIn.CommitCheck());
-        // An expired row is a new key; a claim whose lease lapsed (its instance died before any commit) is taken over by
-        // the same request. Otherwise the row stays and is read back.
-        var claim = new NpgsqlBatchCommand("""
+        var c = new NpgsqlBatchCommand($"""
             INSERT INTO idempotency_keys AS k (org_id, user_id, key, request_hash, claim, locked_until, expires_at)
             VALUES (@org, @user, @key, @hash, @claim, now() + @lease, now() + @retention)
-            ON CONFLICT (org_id, user_id, key) DO UPDATE
-                SET request_hash = excluded.request_hash, claim = excluded.claim, locked_until = excluded.locked_until,
-                    expires_at = excluded.expires_at, status = NULL, headers = NULL, body = NULL
-                WHERE k.expires_at <= now() OR (k.status IS NULL AND k.locked_until <= now() AND k.request_hash = excluded.request_hash)
+            {Upsert}
             RETURNING 1
             """);
-        r.AddKey(claim.Parameters);
-        claim.Parameters.AddWithValue("hash", hash);
-        claim.Parameters.AddWithValue("claim", r._claim);
-        claim.Parameters.AddWithValue("lease", o.Lease);
-        claim.Parameters.AddWithValue("retention", o.Retention);
-        batch.BatchCommands.Add(claim);
-        var found = new NpgsqlBatchCommand("""
-            SELECT request_hash, status, headers::text, body FROM idempotency_keys
-            WHERE org_id = @org AND user_id = @user AND key = @key AND claim <> @claim AND expires_at > now()
-            """);
-        r.AddKey(found.Parameters);
-        found.Parameters.AddWithValue("claim", r._claim);
-        batch.BatchCommands.Add(found);
-        try
-        {
-            await using var reader = await batch.ExecuteReaderAsync(ctx.Aborted);
-            if (signIn is not null) await reader.NextResultAsync(ctx.Aborted);
-            var claimed = await reader.ReadAsync(ctx.Aborted);
-            signIn?.PassedAtCommit();
-            if (claimed) return null;
-            await reader.NextResultAsync(ctx.Aborted);
-            if (!await reader.ReadAsync(ctx.Aborted)) return (null, null, null, null);
-            return (reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetInt32(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3));
-        }
-        catch (PostgresException e) when (e.SqlState == PendingSignIn.RefusedAtCommit)
-        {
-            await ctx.CompleteSignInAsync(); // the check on its own says 401 or 403
-            throw;
-        }
+        AddKey(c.Parameters);
+        c.Parameters.AddWithValue("lease", _options.Lease);
+        return c;
+    }
+
+    /// <summary>The row with its answer. fenced: as a statement of a commit batch, which it aborts when the row is another's.</summary>
+    private NpgsqlBatchCommand KeepCommand(RecordedResponse r, bool fenced)
+    {
+        var keep = _atCommit
+            ? $"""
+              INSERT INTO idempotency_keys AS k (org_id, user_id, key, request_hash, claim, locked_until, expires_at, status, headers, body)
+              VALUES (@org, @user, @key, @hash, @claim, now(), now() + @retention, @status, @headers::jsonb, @body)
+              {Upsert}
+              """
+            : """
+              UPDATE idempotency_keys SET status = @status, headers = @headers::jsonb, body = @body, locked_until = now()
+              WHERE org_id = @org AND user_id = @user AND key = @key AND claim = @claim
+              """;
+        var c = new NpgsqlBatchCommand(fenced
+            ? $"WITH kept AS ({keep} RETURNING 1) SELECT idempotency_claim_lost() WHERE NOT EXISTS (SELECT 1 FROM kept)"
+            : $"{keep} RETURNING 1");
+        AddKey(c.Parameters);
+        c.Parameters.AddWithValue("status", r.Status);
+        c.Parameters.AddWithValue("headers", JsonSerializer.Serialize(r.Headers));
+        c.Parameters.AddWithValue("body", r.Body);
+        return c;
     }
 
     private void AddKey(NpgsqlParameterCollection p)
@@ -170,11 +186,36 @@ public sealed class IdempotentRequest
         p.AddWithValue("org", _orgId);
         p.AddWithValue("user", _userId);
         p.AddWithValue("key", _key);
+        p.AddWithValue("hash", _hash);
+        p.AddWithValue("claim", _claim);
+        p.AddWithValue("retention", _options.Retention);
+    }
+
+    /// <summary>Runs write (which returns a row when it wrote); null when it wrote, else another request's row as it is now.</summary>
+    private async Task<Stored?> WriteOrReadAsync(Db db, NpgsqlBatchCommand write, NpgsqlBatchCommand? first, CancellationToken ct)
+    {
+        await using var conn = await db.DataSource.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(conn);
+        if (first is not null) batch.BatchCommands.Add(first);
+        batch.BatchCommands.Add(write);
+        var read = new NpgsqlBatchCommand("""
+            SELECT request_hash, status, headers::text, body FROM idempotency_keys
+            WHERE org_id = @org AND user_id = @user AND key = @key AND claim <> @claim AND expires_at > now()
+            """);
+        AddKey(read.Parameters);
+        batch.BatchCommands.Add(read);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (first is not null) await reader.NextResultAsync(ct);
+        if (await reader.ReadAsync(ct)) return null;
+        await reader.NextResultAsync(ct);
+        if (!await reader.ReadAsync(ct)) return new Stored(null, null, null, null);
+        return new Stored(reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetInt32(1),
+            reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3));
     }
 
     /// <summary>
-    /// Called by Db with a transaction's answer before its commit: the answer goes into the commit batch, fenced by the
-    /// claim (a claim taken over meanwhile aborts the commit: that request owns the key now).
+    /// Called by Db with a transaction's answer before its commit: the answer goes into the commit batch, fenced (a row
+    /// of another request under the key aborts the commit: that request's answer is the one).
     /// </summary>
     internal async Task RecordAtCommitAsync(CommitBatch batch, IResult answer)
     {
@@ -183,7 +224,7 @@ public sealed class IdempotentRequest
         batch.Rows<AnswerRow>().Set(this, recorded);
     }
 
-    /// <summary>The answer to send once the body has run: kept (unless 5xx, then the claim is released).</summary>
+    /// <summary>The answer to send once the body has run.</summary>
     public async Task<IResult> FinishAsync(Db db, IResult answer, ILogger log)
     {
         _finished = true; // work the request started and left running (a full sync) records nothing
@@ -191,47 +232,41 @@ public sealed class IdempotentRequest
         var recorded = await RecordedResponse.CaptureAsync(answer, _http);
         try
         {
-            await using var conn = await db.DataSource.OpenConnectionAsync();
-            await using var batch = new NpgsqlBatch(conn);
-            batch.BatchCommands.Add(Kept(recorded.Status) ? AnswerCommand(recorded, fenced: false) : ReleaseCommand());
-            await batch.ExecuteNonQueryAsync();
+            if (!Kept(recorded.Status))
+            {
+                // Nothing kept for a 5xx: a claim is released, and a retry runs anew.
+                if (!_atCommit) await WriteOrReadAsync(db, ReleaseCommand(), null, default);
+                return recorded.ToResult(replayed: false);
+            }
+            // A claim gets its answer. At commit, the body kept nothing (it failed, or another request has the key, which
+            // aborted this one's commit): the answer is kept unless the key is another's, whose answer this then is.
+            var found = await WriteOrReadAsync(db, KeepCommand(recorded, fenced: false), null, default);
+            if (found is null || found.Vanished || !_atCommit) return recorded.ToResult(replayed: false);
+            return Answer(found).ToResult(replayed: true);
         }
-        catch (Exception e)
+        catch (ApiException e)
         {
-            // The answer still goes out; the claim's lease lapses and a retry runs again.
-            log.LogWarning(e, "Could not keep the answer of {Header} {Key}", Header, _key);
+            return ApiResults.Error(e);
         }
-        return recorded.ToResult(replayed: false);
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The answer still goes out; a claim's lease lapses and a retry runs again.
+            log.LogWarning(e, "Could not keep the answer of {Header} {Key}", Header, _key);
+            return recorded.ToResult(replayed: false);
+        }
     }
 
     /// <summary>
     /// 2xx and 4xx answers are kept: a retried bad request gets the same 4xx, and nothing it did is done twice. A 5xx
-    /// (or a request the client closed, 499) says nothing about the request, so its key is released and a retry runs anew.
+    /// (or a request the client closed, 499, or a refused sign-in, 401/403) says nothing about the request, so nothing is
+    /// kept and a retry runs anew.
     /// </summary>
-    private static bool Kept(int status) => status < 500 && status != 499;
+    private static bool Kept(int status) => status is < 500 and not (401 or 403 or 499);
 
     private NpgsqlBatchCommand ReleaseCommand()
     {
-        var c = new NpgsqlBatchCommand("DELETE FROM idempotency_keys WHERE org_id = @org AND user_id = @user AND key = @key AND claim = @claim");
+        var c = new NpgsqlBatchCommand("DELETE FROM idempotency_keys WHERE org_id = @org AND user_id = @user AND key = @key AND claim = @claim RETURNING 1");
         AddKey(c.Parameters);
-        c.Parameters.AddWithValue("claim", _claim);
-        return c;
-    }
-
-    private NpgsqlBatchCommand AnswerCommand(RecordedResponse r, bool fenced)
-    {
-        const string update = """
-            UPDATE idempotency_keys SET status = @status, headers = @headers::jsonb, body = @body
-            WHERE org_id = @org AND user_id = @user AND key = @key AND claim = @claim
-            """;
-        var c = new NpgsqlBatchCommand(fenced
-            ? $"WITH kept AS ({update} RETURNING 1) SELECT idempotency_claim_lost() WHERE NOT EXISTS (SELECT 1 FROM kept)"
-            : update);
-        AddKey(c.Parameters);
-        c.Parameters.AddWithValue("claim", _claim);
-        c.Parameters.AddWithValue("status", r.Status);
-        c.Parameters.AddWithValue("headers", JsonSerializer.Serialize(r.Headers));
-        c.Parameters.AddWithValue("body", r.Body);
         return c;
     }
 
@@ -243,7 +278,7 @@ public sealed class IdempotentRequest
 
         public void Set(IdempotentRequest request, RecordedResponse answer) => (_request, _answer) = (request, answer);
 
-        public NpgsqlBatchCommand? ToCommand() => _request?.AnswerCommand(_answer!, fenced: true);
+        public NpgsqlBatchCommand? ToCommand() => _request?.KeepCommand(_answer!, fenced: true);
 
         /// <summary>The commit succeeded: the answer is kept, and is the request's answer.</summary>
         public void Committed() => _request!._committed = _answer;

@@ -71,7 +71,7 @@ public static class PeopleListsHandlers
         new Validator().Required("name", body.Name).MaxLength("name", body.Name?.Trim(), 100)
             .When(body.PeopleIds is { Length: > 20_000 }, "peopleIds", "At most 20000 people per list.").ThrowIfInvalid();
         var orgId = ctx.User.OrgId;
-        var dto = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var listId = await c.QuerySingleAsync<Guid>("""
                 INSERT INTO people_lists (org_id, name, created_by) VALUES (@orgId, @name, @userId) RETURNING id
@@ -79,9 +79,8 @@ public static class PeopleListsHandlers
             await SnapshotAsync(c, tx, orgId, listId, body.PeopleIds);
             var created = (await LoadDtoAsync(c, tx, orgId, listId))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, listId, null, created);
-            return created;
+            return ApiResults.Created(created);
         }, ctx.Aborted);
-        return ApiResults.Created(dto);
     });
 
     public static Task<IResult> Update(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
@@ -119,13 +118,13 @@ public static class PeopleListsHandlers
     {
         var listId = RequestContext.ParseId(id, "People list");
         var orgId = ctx.User.OrgId;
-        await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var before = await LoadDtoAsync(c, tx, orgId, listId) ?? throw ApiException.NotFound("People list");
             await c.ExecuteAsync("DELETE FROM people_lists WHERE org_id = @orgId AND id = @listId", new { orgId, listId }, tx);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, listId, before with { Entries = null });
+            return ApiResults.NoContent();
         }, ctx.Aborted);
-        return ApiResults.NoContent();
     });
 
     /// <summary>

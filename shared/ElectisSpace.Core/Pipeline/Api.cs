@@ -73,8 +73,9 @@ public static class Api
             }
             if (IdempotentRequest.Applies(route))
             {
-                // Claimed here, after the token and before the body: a replay or a refusal runs nothing.
-                var (claimed, replay) = await IdempotentRequest.BeginAsync(ctx, route);
+                // After the token, before the body: a replay or a refusal runs nothing. A RunWrite body's effects are one
+                // transaction, which keeps the key with its commit; any other body's key is claimed first.
+                var (claimed, replay) = await IdempotentRequest.BeginAsync(ctx, route, atCommit: rides == SignInRides.WithCommit);
                 if (replay is not null) return replay;
                 (ctx.Idempotent = claimed)?.Enter();
             }

@@ -70,6 +70,33 @@ public sealed class IdempotencyKeyTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task Concurrent_imports_with_one_key_import_once()
+    {
+        // Imports claim the key before they run: a duplicate in flight is 409 IDEMPOTENCY_KEY_IN_USE, never a second import.
+        var org = await app.CreateOrgAsync();
+        var key = Guid.NewGuid().ToString();
+        var start = new TaskCompletionSource();
+        var sends = Enumerable.Range(0, 10).Select(async _ =>
+        {
+            await start.Task;
+            var content = new StringContent("name,department\nParallel One,R&D\n", new UTF8Encoding(false));
+            content.Headers.ContentType = new MediaTypeHeaderValue("text/csv") { CharSet = "utf-8" };
+            return await SendAsync(org.Admin, HttpMethod.Post, "/api/people/import", () => content, key);
+        }).ToList();
+        start.SetResult();
+        var answers = await Task.WhenAll(sends);
+        Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK && !Replayed(a));
+        foreach (var a in answers.Where(a => a.StatusCode == HttpStatusCode.Conflict))
+        {
+            await HttpAssert.Status(a, HttpStatusCode.Conflict, "IDEMPOTENCY_KEY_IN_USE");
+            Assert.NotNull(a.Headers.RetryAfter);
+        }
+        Assert.Equal(1, await app.CountAsync("SELECT count(*) FROM audit_logs WHERE org_id = @o AND action = 'import'", new { o = org.OrgId }));
+        Assert.Equal(1, await PeopleNamed(app, org.OrgId, "Parallel One"));
+    }
+
+    [Fact]
     public async Task A_key_reused_for_another_body_or_route_is_refused_and_changes_nothing()
     {
         var org = await app.CreateOrgAsync();
