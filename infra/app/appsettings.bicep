@@ -86,6 +86,9 @@ var appSettings = {
   Sync__MessageRetryBaseMilliseconds: '1000'
   Sync__MessageRetryMaxSeconds: '60'
   Sync__MessageMaxDeliveries: '8'
+  // Idempotency-Key: answers kept 24 h; a running request holds its key 2 min (docs/api-conventions.md).
+  Idempotency__RetentionSeconds: '86400'
+  Idempotency__LeaseSeconds: '120'
 
   // Sync timers (NCRONTAB, six fields: the timer triggers bind %Sync:AliveSchedule% / %Sync:PullSchedule%) and the
   // full-sync step retries (Durable activity retry options).

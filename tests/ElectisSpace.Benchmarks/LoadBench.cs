@@ -190,6 +190,7 @@ public static class LoadBench
                       return wrk.format("POST", nil, nil, '{"data":{"name":"Bench ' .. tid .. '-' .. n .. '","department":"Load"}}')
                     end
                     """)),
+            new(IdempotencyCost.Workload, (c, i) => IdempotencyCost.CreatePersonAsync(c, i), Wrk: IdempotencyCost.Wrk),
             // Every request moves a person to another desk (AssignMoves): re-seating one where it sits would be a no-op.
             new("assign", (c, _) =>
             {
@@ -310,6 +311,7 @@ public static class LoadBench
         Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
         PrintTable(results, durability);
         NodePeer.PrintRatios(results);
+        IdempotencyCost.Print(results);
         PrintFloor(results, floor);
         if (coldStarts.Count > 0) ColdStartTable(coldStarts);
         var verdicts = Targets.Check(results, exportGrowth, floor, coldStarts);

@@ -97,7 +97,7 @@ public static partial class ConferenceHandlers
             .LabelCode("labelCode", body.LabelCode?.Trim()).ThrowIfInvalid();
         var orgId = ctx.User.OrgId;
         var label = Text.OrNull(body.LabelCode);
-        var row = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var id = await c.QuerySingleAsync<Guid>("""
                 INSERT INTO conference_rooms (org_id, external_id, room_name, label_code) VALUES (@orgId, @externalId, @roomName, @label) RETURNING id
@@ -106,10 +106,8 @@ public static partial class ConferenceHandlers
             var created = (await GetAsync(c, tx, orgId, id))!;
             await MoveLabelAsync(c, tx, orgId, created, null, label);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, id, null, ConferenceRoomDto.From(created));
-            return created;
+            return Concurrency.WithETag(ApiResults.Created(ConferenceRoomDto.From(created)), created.Version);
         }, ctx.Aborted);
-        Concurrency.SetETag(req, row.Version);
-        return ApiResults.Created(ConferenceRoomDto.From(row));
     });
 
     public static Task<IResult> Update(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
@@ -145,7 +143,7 @@ public static partial class ConferenceHandlers
     public static Task<IResult> Delete(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var roomId = RequestContext.ParseId(id, "Conference room");
-        await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
             var before = await GetAsync(c, tx, orgId, roomId, forUpdate: true) ?? throw ApiException.NotFound("Conference room");
@@ -153,8 +151,8 @@ public static partial class ConferenceHandlers
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.DeleteArticle, new { articleId = ElectisSpace.Core.Aims.ArticleMapper.ConferenceArticleId(before.ExternalId) });
             await c.ExecuteAsync("DELETE FROM conference_rooms WHERE org_id = @orgId AND id = @roomId", new { orgId, roomId }, tx);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, roomId, ConferenceRoomDto.From(before));
+            return ApiResults.NoContent();
         }, ctx.Aborted);
-        return ApiResults.NoContent();
     });
 
     /// <summary>Meeting on (with optional details) or off (details cleared); the label follows to page 2 or 1.</summary>
@@ -171,7 +169,7 @@ public static partial class ConferenceHandlers
             v.When(string.CompareOrdinal(et, st) <= 0, "endTime", "endTime must be after startTime.");
         v.ThrowIfInvalid();
 
-        var row = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
             // One round trip: the lock and the room as it was, then the update, which turns the meeting on or off from the
@@ -205,9 +203,8 @@ public static partial class ConferenceHandlers
             if (before.LabelCode is { } label)
                 await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.FlipPage, new { labelCode = label, page = on ? MeetingPage : AvailablePage });
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Toggle, Entity, roomId, ConferenceRoomDto.From(before), ConferenceRoomDto.From(after));
-            return after;
+            return ApiResults.Ok(ConferenceRoomDto.From(after));
         }, ctx.Aborted);
-        return ApiResults.Ok(ConferenceRoomDto.From(row));
     });
 
     public static Task<IResult> FlipPage(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
@@ -215,7 +212,7 @@ public static partial class ConferenceHandlers
         var roomId = RequestContext.ParseId(id, "Conference room");
         var body = await ctx.ReadOptionalJsonAsync<FlipPageRequest>();
         new Validator().When(body.Page is < 1 or > 7, "page", "page must be 1 to 7.").ThrowIfInvalid();
-        var row = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
             var before = await GetAsync(c, tx, orgId, roomId, forUpdate: true) ?? throw ApiException.NotFound("Conference room");
@@ -228,9 +225,8 @@ public static partial class ConferenceHandlers
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, roomId, SyncJobs.FlipPage, new { labelCode = label, page });
             var after = (await GetAsync(c, tx, orgId, roomId))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.FlipPage, Entity, roomId, ConferenceRoomDto.From(before), ConferenceRoomDto.From(after));
-            return after;
+            return ApiResults.Ok(ConferenceRoomDto.From(after));
         }, ctx.Aborted);
-        return ApiResults.Ok(ConferenceRoomDto.From(row));
     });
 
 

@@ -50,6 +50,8 @@ public static class SettingNames
     public const string SyncMessageRetryBaseMilliseconds = "Sync:MessageRetryBaseMilliseconds";
     public const string SyncMessageRetryMaxSeconds = "Sync:MessageRetryMaxSeconds";
     public const string SyncMessageMaxDeliveries = "Sync:MessageMaxDeliveries";
+    public const string IdempotencyRetentionSeconds = "Idempotency:RetentionSeconds";
+    public const string IdempotencyLeaseSeconds = "Idempotency:LeaseSeconds";
     /// <summary>The Functions host's storage connection (also read by us for the Azure Storage queue provider).</summary>
     public const string AzureWebJobsStorage = "AzureWebJobsStorage";
 
@@ -115,6 +117,9 @@ public sealed record ServerSettings(
 
     /// <summary>The push engine: queue provider, retry timing, AIMS-down wait, lease, sweeper and retention.</summary>
     public ElectisSpace.Core.Sync.SyncOptions Sync { get; init; } = new();
+
+    /// <summary>Idempotency-Key: how long answers are kept, and how long a running request holds its key.</summary>
+    public ElectisSpace.Core.Idempotency.IdempotencyOptions Idempotency { get; init; } = new();
 
     public static ServerSettings Load(IConfiguration config, HostProfile? host = null)
     {
@@ -184,6 +189,11 @@ public sealed record ServerSettings(
                 MessageRetryBase = TimeSpan.FromMilliseconds(Int(config, SettingNames.SyncMessageRetryBaseMilliseconds, 1000, 1, 600_000)),
                 MessageRetryMax = TimeSpan.FromSeconds(Int(config, SettingNames.SyncMessageRetryMaxSeconds, 60, 1, 3600)),
                 MessageMaxDeliveries = Int(config, SettingNames.SyncMessageMaxDeliveries, 8, 1, 100),
+            },
+            Idempotency = new ElectisSpace.Core.Idempotency.IdempotencyOptions
+            {
+                Retention = TimeSpan.FromSeconds(Int(config, SettingNames.IdempotencyRetentionSeconds, 24 * 3600, 1, 30 * 24 * 3600)),
+                Lease = TimeSpan.FromSeconds(Int(config, SettingNames.IdempotencyLeaseSeconds, 120, 1, 3600)),
             },
         };
     }

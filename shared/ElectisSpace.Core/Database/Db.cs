@@ -1,4 +1,5 @@
 using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Idempotency;
 using ElectisSpace.Core.Sync;
 using ElectisSpace.Core.Sync.Push;
 
@@ -57,9 +58,12 @@ public sealed class Db(NpgsqlDataSource dataSource, OutboxCommits? outboxCommits
             try
             {
                 var result = await work(conn, tx);
+                // A request's answer built in its transaction is kept with the change (Idempotency-Key).
+                if (result is IResult answer && IdempotentRequest.Current is { } idempotent) await idempotent.RecordAtCommitAsync(batch, answer);
                 var signIn = PendingSignIn.ForCommit;
                 await batch.CommitAsync(conn, tx, signIn?.CommitCheck(), ct);
                 signIn?.PassedAtCommit();
+                batch.Find<IdempotentRequest.AnswerRow>()?.Committed();
                 if (outboxCommits is not null && batch.Find<OutboxRows>() is { } outbox)
                     foreach (var orgId in outbox.Organizations) outboxCommits.Add(orgId);
                 return result;
@@ -120,6 +124,8 @@ public static class DbErrors
             return ApiException.NotFound(what);
         return e.SqlState switch
         {
+            IdempotentRequest.ClaimLostState => new ApiException(409, ErrorCodes.IdempotencyKeyInUse,
+                "Another request with this Idempotency-Key took it over; retry to get its answer.") { RetryAfterSeconds = 1 },
             PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation =>
                 ApiException.Conflict(message ?? "A record with these values already exists."),
             PostgresErrorCodes.ForeignKeyViolation =>

@@ -61,15 +61,14 @@ public static class PeopleHandlers
         v.ThrowIfInvalid();
         var orgId = ctx.User.OrgId;
 
-        var created = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        // The answer is built inside the transaction, so one kept under an Idempotency-Key is written with the commit.
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var row = await PeopleRepository.InsertAsync(c, tx, orgId, Text.OrNull(body.ExternalId), Json.Serialize(data));
             await Outbox.EnqueueAsync(c, tx, orgId, Entity, row.Id, SyncJobs.UpsertArticle);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, row.Id, null, PersonDto.From(row));
-            return row;
+            return Concurrency.WithETag(ApiResults.Created(PersonDto.From(row)), row.Version);
         }, ctx.Aborted);
-        Concurrency.SetETag(req, created.Version);
-        return ApiResults.Created(PersonDto.From(created));
     });
 
     public static Task<IResult> Update(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
@@ -103,7 +102,7 @@ public static class PeopleHandlers
     public static Task<IResult> Delete(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
-        await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
             var before = await PeopleRepository.GetAsync(c, orgId, personId, tx, forUpdate: true) ?? throw ApiException.NotFound("Person");
@@ -113,8 +112,8 @@ public static class PeopleHandlers
             else if (before.VirtualSpaceId is { } pool)
                 await Outbox.EnqueueAsync(c, tx, orgId, Entity, personId, SyncJobs.DeleteArticle, new { articleId = pool });
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, personId, PersonDto.From(before));
+            return ApiResults.NoContent();
         }, ctx.Aborted);
-        return ApiResults.NoContent();
     });
 
     public static Task<IResult> Assign(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
@@ -123,21 +122,20 @@ public static class PeopleHandlers
         var body = await ctx.ReadJsonAsync<AssignPersonRequest>();
         new Validator().Required("spaceId", body.SpaceId).ThrowIfInvalid();
 
-        var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
             // Space, then person: the lock order (PeopleAssignments).
             var (before, row) = await PeopleAssignments.AssignAsync(c, tx, orgId, personId, body.SpaceId!.Value);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Assign, Entity, personId, PersonDto.From(before), PersonDto.From(row));
-            return row;
+            return ApiResults.Ok(PersonDto.From(row));
         }, ctx.Aborted);
-        return ApiResults.Ok(PersonDto.From(after));
     });
 
     public static Task<IResult> Unassign(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var personId = RequestContext.ParseId(id, "Person");
-        var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
             // Only the person is locked (taking someone off a space needs no space lock; see PeopleAssignments).
@@ -148,8 +146,7 @@ public static class PeopleHandlers
             await Outbox.EnqueueAsync(c, tx, orgId, EntityTypes.Space, spaceId, SyncJobs.UpsertArticle);
             var row = (await PeopleRepository.GetAsync(c, orgId, personId, tx))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Unassign, Entity, personId, PersonDto.From(before), PersonDto.From(row));
-            return row;
+            return ApiResults.Ok(PersonDto.From(row));
         }, ctx.Aborted);
-        return ApiResults.Ok(PersonDto.From(after));
     });
 }

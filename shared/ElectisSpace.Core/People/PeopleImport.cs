@@ -58,7 +58,8 @@ public static class PeopleImport
         }
         ImportErrors.ThrowIfAllOrNothing(upload.Mode, errors);
 
-        var result = await db.InTransactionAsync(async (c, tx) =>
+        // The answer is built inside the transaction, so one kept under an Idempotency-Key is written with the commit.
+        return await db.InTransactionAsync(async (c, tx) =>
         {
             var deleted = upload.ReplaceExisting ? await DeleteMissingAsync(c, tx, orgId, rows.Where(r => r.ExternalId is not null).Select(r => r.ExternalId!).ToArray()) : 0;
 
@@ -101,9 +102,8 @@ public static class PeopleImport
                 errors.OrderBy(e => e.Row).Take(CsvUpload.MaxErrorsReported).ToList());
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Import, EntityTypes.Person, null, null,
                 new { res.Mode, res.TotalRows, res.Created, res.Updated, res.Deleted, res.Failed, upload.ReplaceExisting });
-            return res;
+            return ApiResults.Ok(res);
         }, ctx.Aborted);
-        return ApiResults.Ok(result);
     });
 
     /// <summary>replaceExisting: everyone whose key is not in the file goes; their desks show empty, their POOL articles are deleted.</summary>

@@ -71,7 +71,7 @@ public static class PeopleListsHandlers
         new Validator().Required("name", body.Name).MaxLength("name", body.Name?.Trim(), 100)
             .When(body.PeopleIds is { Length: > 20_000 }, "peopleIds", "At most 20000 people per list.").ThrowIfInvalid();
         var orgId = ctx.User.OrgId;
-        var dto = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var listId = await c.QuerySingleAsync<Guid>("""
                 INSERT INTO people_lists (org_id, name, created_by) VALUES (@orgId, @name, @userId) RETURNING id
@@ -79,9 +79,8 @@ public static class PeopleListsHandlers
             await SnapshotAsync(c, tx, orgId, listId, body.PeopleIds);
             var created = (await LoadDtoAsync(c, tx, orgId, listId))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, listId, null, created);
-            return created;
+            return ApiResults.Created(created);
         }, ctx.Aborted);
-        return ApiResults.Created(dto);
     });
 
     public static Task<IResult> Update(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
@@ -119,13 +118,13 @@ public static class PeopleListsHandlers
     {
         var listId = RequestContext.ParseId(id, "People list");
         var orgId = ctx.User.OrgId;
-        await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var before = await LoadDtoAsync(c, tx, orgId, listId) ?? throw ApiException.NotFound("People list");
             await c.ExecuteAsync("DELETE FROM people_lists WHERE org_id = @orgId AND id = @listId", new { orgId, listId }, tx);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, listId, before with { Entries = null });
+            return ApiResults.NoContent();
         }, ctx.Aborted);
-        return ApiResults.NoContent();
     });
 
     /// <summary>
@@ -137,7 +136,7 @@ public static class PeopleListsHandlers
     {
         var listId = RequestContext.ParseId(id, "People list");
         var orgId = ctx.User.OrgId;
-        var result = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             _ = await c.QuerySingleOrDefaultAsync<Guid?>("SELECT id FROM people_lists WHERE org_id = @orgId AND id = @listId FOR SHARE",
                 new { orgId, listId }, tx) ?? throw ApiException.NotFound("People list");
@@ -192,9 +191,8 @@ public static class PeopleListsHandlers
             var result = new PeopleListLoadResult(listId, target.Count(t => t.Value is not null), people.Count - target.Count(t => t.Value is not null),
                 changes.Count, skipped);
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.LoadList, Entity, listId, null, result);
-            return result;
+            return ApiResults.Ok(result);
         }, ctx.Aborted);
-        return ApiResults.Ok(result);
     });
 
     /// <summary>Saves the current place of the given people (all people when null); unknown ids are a 400.</summary>

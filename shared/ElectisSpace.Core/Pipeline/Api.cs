@@ -1,4 +1,5 @@
 using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Idempotency;
 using ElectisSpace.Core.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -43,6 +44,15 @@ public static class Api
     private static async Task<IResult> Run(HttpRequest req, Func<RequestContext, Task<IResult>> body, SignInRides rides)
     {
         var ctx = new RequestContext(req);
+        var answer = await Answer(ctx, body, rides);
+        return ctx.Idempotent is { } idempotent
+            ? await idempotent.FinishAsync(ctx.Service<Db>(), answer, ctx.Service<ILoggerFactory>().CreateLogger("ElectisSpace.Api"))
+            : answer;
+    }
+
+    private static async Task<IResult> Answer(RequestContext ctx, Func<RequestContext, Task<IResult>> body, SignInRides rides)
+    {
+        var req = ctx.Request;
         PendingSignIn? riding = null;
         try
         {
@@ -60,6 +70,14 @@ public static class Api
                     (riding = signIn).RideWithCommits();
                 }
                 else ctx.User = await signIn.RunAsync(auth, ctx.Aborted);
+            }
+            if (IdempotentRequest.Applies(route))
+            {
+                // After the token, before the body: a replay or a refusal runs nothing. A RunWrite body's effects are one
+                // transaction, which keeps the key with its commit; any other body's key is claimed first.
+                var (claimed, replay) = await IdempotentRequest.BeginAsync(ctx, route, atCommit: rides == SignInRides.WithCommit);
+                if (replay is not null) return replay;
+                (ctx.Idempotent = claimed)?.Enter();
             }
             IResult result;
             try
@@ -125,6 +143,9 @@ public sealed class RequestContext(HttpRequest request)
 {
     private CurrentUser? _user;
     public HttpRequest Request { get; } = request;
+
+    /// <summary>The request's claim of its Idempotency-Key, when it was sent one.</summary>
+    public IdempotentRequest? Idempotent { get; set; }
 
     /// <summary>The sign-in check still to run, when the route lets it ride with the first list read or commit (<see cref="Api.RunList"/>, <see cref="Api.RunWrite"/>).</summary>
     public PendingSignIn? SignInPending { get; set; }

@@ -61,6 +61,10 @@ public static class ErrorCodes
     public const string Internal = "INTERNAL_ERROR";
     public const string BadGateway = "BAD_GATEWAY";
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
+    /// <summary>An Idempotency-Key already answered a different request (body, route or query).</summary>
+    public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+    /// <summary>A request with this Idempotency-Key is still running (Retry-After says when to try again).</summary>
+    public const string IdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE";
 
     /// <summary>The HTTP status each code is answered with (the factories of <see cref="ApiException"/>).</summary>
     public static int Status(string code) => code switch
@@ -69,10 +73,10 @@ public static class ErrorCodes
         Unauthorized or TokenExpired => 401,
         Forbidden => 403,
         NotFound => 404,
-        Conflict => 409,
+        Conflict or IdempotencyKeyInUse => 409,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,
-        Business => 422,
+        Business or IdempotencyKeyReused => 422,
         RateLimited => 429,
         Internal => 500,
         BadGateway => 502,

@@ -30,5 +30,22 @@ public static class Concurrency
     }
 
     /// <summary>The ETag for a version, so a client can send it back as If-Match.</summary>
-    public static void SetETag(HttpRequest req, int version) => req.HttpContext.Response.Headers.ETag = $"\"{version}\"";
+    public static void SetETag(HttpRequest req, int version) => req.HttpContext.Response.Headers.ETag = ETag(version);
+
+    /// <summary>
+    /// The answer with the version's ETag, as one result: what a handler returns from inside its transaction, so the answer
+    /// kept under an Idempotency-Key (written with the commit) carries the ETag too.
+    /// </summary>
+    public static IResult WithETag(IResult answer, int version) => new ETagged(answer, ETag(version));
+
+    private static string ETag(int version) => $"\"{version}\"";
+
+    private sealed class ETagged(IResult answer, string etag) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.ETag = etag;
+            return answer.ExecuteAsync(httpContext);
+        }
+    }
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Schema;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using ElectisSpace.Core.Auth;
+using ElectisSpace.Core.Idempotency;
 
 namespace ElectisSpace.Core.Routing;
 
@@ -125,6 +126,18 @@ public static partial class OpenApiDocument
             if (q.Enum is { } values) schema["enum"] = new JsonArray([.. values.Select(v => (JsonNode)v)]);
             parameters.Add(new JsonObject { ["name"] = q.Name, ["in"] = "query", ["required"] = false, ["description"] = q.Description, ["schema"] = schema });
         }
+        if (IdempotentRequest.Applies(route))
+            parameters.Add(new JsonObject
+            {
+                ["name"] = IdempotentRequest.Header, ["in"] = "header", ["required"] = false,
+                ["description"] = "Makes a retry safe: the same key with the same request within 24 h answers the first answer again " +
+                    $"(with `{RecordedResponse.ReplayedHeader}: true`) and changes nothing. Use a new key (e.g. a UUID) per request. " +
+                    "See docs/api-conventions.md.",
+                ["schema"] = new JsonObject
+                {
+                    ["type"] = "string", ["minLength"] = 1, ["maxLength"] = IdempotentRequest.MaxKeyLength, ["pattern"] = "^[\\x21-\\x7E]+$",
+                },
+            });
         if (parameters.Count > 0) op["parameters"] = parameters;
 
         if (route.Request is { } requestType)
@@ -198,6 +211,8 @@ public static partial class OpenApiDocument
         if (route.Query.Length > 0) codes.Add(ErrorCodes.Validation);
         if (route.Request is not null) codes.AddRange([ErrorCodes.Validation, ErrorCodes.PayloadTooLarge, ErrorCodes.UnsupportedMediaType]);
         if (route.RequestContentType is not null) codes.AddRange([ErrorCodes.Validation, ErrorCodes.PayloadTooLarge]);
+        if (IdempotentRequest.Applies(route))
+            codes.AddRange([ErrorCodes.Validation, ErrorCodes.IdempotencyKeyInUse, ErrorCodes.IdempotencyKeyReused]);
         codes.Add(ErrorCodes.Internal);
         if (!route.AlternateStatuses.Contains(503)) codes.Add(ErrorCodes.ServiceUnavailable);
         return [.. codes.Distinct().OrderBy(ErrorCodes.Status).ThenBy(c => c, StringComparer.Ordinal)];
@@ -222,6 +237,16 @@ public static partial class OpenApiDocument
                     ["schema"] = new JsonObject { ["type"] = "string" },
                 },
             };
+        if (IdempotentRequest.Applies(route))
+        {
+            var headers = response["headers"] as JsonObject ?? [];
+            headers[RecordedResponse.ReplayedHeader] = new JsonObject
+            {
+                ["description"] = "`true` when this is the first answer to the same Idempotency-Key, sent again.",
+                ["schema"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("true") },
+            };
+            response["headers"] = headers;
+        }
         if (status == 204) return response;
         if (route.ResponseContentType is { } contentType)
         {
@@ -251,12 +276,12 @@ public static partial class OpenApiDocument
                 },
             };
         var response = new JsonObject { ["description"] = string.Join(", ", codes) };
-        if (codes.Contains(ErrorCodes.RateLimited) || codes.Contains(ErrorCodes.ServiceUnavailable))
+        if (codes.Contains(ErrorCodes.RateLimited) || codes.Contains(ErrorCodes.ServiceUnavailable) || codes.Contains(ErrorCodes.IdempotencyKeyInUse))
             response["headers"] = new JsonObject
             {
                 ["Retry-After"] = new JsonObject
                 {
-                    ["description"] = "Seconds to wait before trying again (RATE_LIMITED; SERVICE_UNAVAILABLE when known).",
+                    ["description"] = "Seconds to wait before trying again (RATE_LIMITED, IDEMPOTENCY_KEY_IN_USE; SERVICE_UNAVAILABLE when known).",
                     ["schema"] = new JsonObject { ["type"] = "integer" },
                 },
             };
@@ -303,6 +328,8 @@ public static partial class OpenApiDocument
         ErrorCodes.Internal => "An unexpected error occurred. Quote trace id 0HN7:00000001 when reporting it.",
         ErrorCodes.BadGateway => "AIMS answered with an error.",
         ErrorCodes.ServiceUnavailable => "AIMS is not reachable; try again later.",
+        ErrorCodes.IdempotencyKeyInUse => "A request with this Idempotency-Key is still running. Retry after it has finished.",
+        ErrorCodes.IdempotencyKeyReused => "This Idempotency-Key was used for a different request (another body or route) in the last 24 h. Use a new key for a new request.",
         _ => "The request failed.",
     };
 

@@ -56,7 +56,8 @@ public static class SpacesHandlers
         var label = Text.OrNull(body.LabelCode);
         var externalId = body.ExternalId!.Trim();
 
-        var created = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        // The answer is built inside the transaction, so one kept under an Idempotency-Key is written with the commit.
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var id = await c.QuerySingleAsync<Guid>("""
                 INSERT INTO spaces (org_id, external_id, label_code, template_name, data)
@@ -66,10 +67,8 @@ public static class SpacesHandlers
             await LabelAssignments.MoveAsync(c, tx, orgId, LabelAssignments.Space, id, null, label, externalId, Text.OrNull(body.TemplateName));
             var row = (await SpacesRepository.GetAsync(c, orgId, id, tx))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Create, Entity, id, null, SpaceDto.From(row));
-            return row;
+            return Concurrency.WithETag(ApiResults.Created(SpaceDto.From(row)), row.Version);
         }, ctx.Aborted);
-        Concurrency.SetETag(req, created.Version);
-        return ApiResults.Created(SpaceDto.From(created));
     });
 
     public static Task<IResult> Update(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
@@ -110,7 +109,7 @@ public static class SpacesHandlers
         new Validator().Required("labelCode", body.LabelCode).LabelCode("labelCode", body.LabelCode?.Trim()).ThrowIfInvalid();
         var label = body.LabelCode!.Trim();
 
-        var after = await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
             var before = await SpacesRepository.GetAsync(c, orgId, spaceId, tx, forUpdate: true) ?? throw ApiException.NotFound("Space");
@@ -118,16 +117,14 @@ public static class SpacesHandlers
             await MoveLabelAsync(c, tx, orgId, before, label, before.TemplateName);
             var row = (await SpacesRepository.GetAsync(c, orgId, spaceId, tx))!;
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.AssignLabel, Entity, spaceId, SpaceDto.From(before), SpaceDto.From(row));
-            return row;
+            return Concurrency.WithETag(ApiResults.Ok(SpaceDto.From(row)), row.Version);
         }, ctx.Aborted);
-        Concurrency.SetETag(req, after.Version);
-        return ApiResults.Ok(SpaceDto.From(after));
     });
 
     public static Task<IResult> Delete(HttpRequest req, string? id) => Api.RunWrite(req, async ctx =>
     {
         var spaceId = RequestContext.ParseId(id, "Space");
-        await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
+        return await ctx.Service<Db>().InTransactionAsync(async (c, tx) =>
         {
             var orgId = ctx.User.OrgId;
             // Lock order (PeopleAssignments): the space, then its occupant, then its label. The space is read after its
@@ -147,8 +144,8 @@ public static class SpacesHandlers
                 throw ApiException.Conflict("Someone was assigned to this space meanwhile; it was not deleted.", new { spaceId });
             }
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Delete, Entity, spaceId, SpaceDto.From(before));
+            return ApiResults.NoContent();
         }, ctx.Aborted);
-        return ApiResults.NoContent();
     });
 
     private static Task SetAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid id, string? label, string? template,

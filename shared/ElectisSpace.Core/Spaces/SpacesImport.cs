@@ -57,7 +57,8 @@ public static class SpacesImport
         }
         ImportErrors.ThrowIfAllOrNothing(upload.Mode, errors);
 
-        var result = await db.InTransactionAsync(async (c, tx) =>
+        // The answer is built inside the transaction, so one kept under an Idempotency-Key is written with the commit.
+        return await db.InTransactionAsync(async (c, tx) =>
         {
             await c.ExecuteAsync("""
                 CREATE TEMP TABLE import_spaces (row_no int, external_id text, label_code text, template_name text, data jsonb) ON COMMIT DROP
@@ -140,8 +141,7 @@ public static class SpacesImport
                 errors.OrderBy(e => e.Row).Take(CsvUpload.MaxErrorsReported).ToList());
             await AuditLog.WriteAsync(c, tx, ctx.Audit, AuditActions.Import, EntityTypes.Space, null, null,
                 new { res.Mode, res.TotalRows, res.Created, res.Updated, res.Failed });
-            return res;
+            return ApiResults.Ok(res);
         }, ctx.Aborted);
-        return ApiResults.Ok(result);
     });
 }

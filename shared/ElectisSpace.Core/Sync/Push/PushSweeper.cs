@@ -7,7 +7,7 @@ namespace ElectisSpace.Core.Sync.Push;
 /// <summary>
 /// The sweeper (timer): re-sends one message per organization whose jobs were never sent, are overdue, or lost their
 /// worker (lease expired), so a crash or a queue outage between commit and send loses nothing; purges old completed rows
-/// and folds the counters' shard rows.
+/// and expired Idempotency-Key answers, and folds the counters' shard rows.
 /// </summary>
 public sealed class PushSweeper(Db db, IPushQueue queue, ServerSettings settings, TimeProvider time, ILogger<PushSweeper> log)
 {
@@ -35,6 +35,8 @@ public sealed class PushSweeper(Db db, IPushQueue queue, ServerSettings settings
             DELETE FROM sync_queue q USING organizations g
             WHERE q.org_id = g.id AND q.status IN ('completed', 'failed') AND q.processed_at < now() - @retention
             """, new { retention = o.Retention }), ct);
+        // Answers kept under Idempotency-Keys past their retention (a claim's expiry covers its lease too).
+        purged += await db.ReadAsync(c => c.ExecuteAsync("DELETE FROM idempotency_keys WHERE expires_at < now()"), ct);
         // The same timer keeps the write counters' shard rows few (one per backend that wrote since; migration 0016).
         await db.ReadAsync(c => c.ExecuteAsync("SELECT fold_counter_shards()"), ct);
         var heads = await db.ReadAsync(c => c.QueryAsync<(Guid OrgId, Guid JobId)>("""
