@@ -19,6 +19,8 @@ public sealed class PushSweeper(Db db, IPushQueue queue, ServerSettings settings
             DELETE FROM sync_queue q USING organizations g
             WHERE q.org_id = g.id AND q.status IN ('completed', 'failed') AND q.processed_at < now() - @retention
             """, new { retention = o.Retention }), ct);
+        // Live-update events older than the resume window, and expired stream tickets (Events/EventHub).
+        await db.ReadAsync(c => Events.EventHub.PurgeAsync(c, settings.Events.Retention), ct);
         // The same timer keeps the write counters' shard rows few (one per backend that wrote since; migration 0016).
         await db.ReadAsync(c => c.ExecuteAsync("SELECT fold_counter_shards()"), ct);
         var heads = await db.ReadAsync(c => c.QueryAsync<(Guid OrgId, Guid JobId)>("""
