@@ -137,7 +137,7 @@ public sealed class EventStreamTests(EventsApp app) : IClassFixture<EventsApp>
         await app.Db.InTransactionAsync((c, tx) => SyncEntities.MarkSyncedAsync(c, tx, busy.OrgId, "space", [(space.Id(), version)]));
         // Sync jobs started, completed and failed.
         var (pull, _) = await SyncJobStore.CreateAsync(app.Db, busy.OrgId, SyncJobTypes.Pull, "api", null);
-        await app.Db.ReadAsync(c => SyncJobStore.MarkRunningAsync(c, pull));
+        await app.Db.ReadAsync(async c => { await SyncJobStore.MarkRunningAsync(c, pull); return 0; });
         await app.Db.InTransactionAsync((c, tx) => SyncJobStore.CompleteAsync(c, tx, pull, new SyncStats(Downloaded: 2, Read: 7)));
         var (full, _) = await SyncJobStore.CreateAsync(app.Db, busy.OrgId, SyncJobTypes.Full, "api", null);
         await app.Db.ReadAsync(c => SyncJobStore.FailAsync(c, full, "AIMS said no"));
