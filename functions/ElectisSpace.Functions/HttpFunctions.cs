@@ -189,3 +189,13 @@ public static class SyncHttpFunctions
     [Function("Sync_RetryDeadLetter")]
     public static Task<IResult> RetryDeadLetter([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "sync/dead-letters/{id:guid}/retry")] HttpRequest req) => ApiRoutes.Serve("Sync_RetryDeadLetter", req);
 }
+
+public static class EventsFunctions
+{
+    // The stream's IResult writes to the worker's HttpResponse as events come; the host forwards the response as written.
+    [Function("Events_Stream")]
+    public static Task<IResult> Stream([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "events")] HttpRequest req) => ApiRoutes.Serve("Events_Stream", req);
+
+    [Function("Events_Ticket")]
+    public static Task<IResult> Ticket([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "events/ticket")] HttpRequest req) => ApiRoutes.Serve("Events_Ticket", req);
+}

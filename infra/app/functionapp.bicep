@@ -27,6 +27,11 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Concurrent HTTP executions per instance before Flex Consumption adds one; open event streams count (docs/events.md).')
+@minValue(1)
+@maxValue(1000)
+param httpPerInstanceConcurrency int = 200
+
 @description('Subnet (delegated to Microsoft.App/environments) for outbound VNet integration; empty for none.')
 param virtualNetworkSubnetId string
 
@@ -77,6 +82,14 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        // An open event stream (GET /api/events) is an HTTP execution for its whole life: at the default concurrency
+        // (16 on 2 GB) every 16 listening clients would scale out one more instance. Streams cost little CPU each, so
+        // an instance takes many; see docs/events.md.
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpPerInstanceConcurrency
+          }
+        }
       }
       // Replaces the FUNCTIONS_WORKER_RUNTIME app setting on Flex Consumption (the setting itself is not allowed there).
       runtime: {

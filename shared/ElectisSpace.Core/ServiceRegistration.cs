@@ -25,6 +25,9 @@ public static class ServiceRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddNpgsqlDataSource(settings.PooledConnectionString);
         services.AddSingleton<Db>();
+        services.AddSingleton<Events.EventCommits>();
+        services.AddSingleton<Events.EventHub>();
+        services.AddSingleton<Events.EventTickets>();
         services.AddSingleton<ListCache>();
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<RefreshTokens>();

@@ -12,12 +12,19 @@ namespace ElectisSpace.Core.Auth;
 /// organization's list change counter (CurrentUser.ListVersion), which saves cached list answers a round trip of their own.
 /// A list read can send this query in the batch of its own statements (<see cref="PendingSignIn"/>).
 /// </summary>
-public sealed class RequestAuthenticator(AccessTokens tokens, Db db)
+public sealed class RequestAuthenticator(AccessTokens tokens, Db db, Events.EventTickets? tickets = null)
 {
-    /// <summary>The user the access token names (signature, issuer, audience and lifetime checked); not yet checked against the database.</summary>
+    /// <summary>
+    /// The user the access token names (signature, issuer, audience and lifetime checked); not yet checked against the database.
+    /// On a route that takes them (<see cref="Routing.ApiRoute.AcceptsTicket"/>), a request without the header may bring a
+    /// one-use ticket instead (?ticket=, <see cref="Events.EventTickets"/>), which names the user it was issued to.
+    /// </summary>
     public async Task<CurrentUser> ClaimAsync(HttpRequest req)
     {
         var header = req.Headers.Authorization.ToString();
+        if (header.Length == 0 && tickets is not null && req.Query["ticket"].ToString() is { Length: > 0 } ticket
+            && Routing.ApiRoute.Current(req.HttpContext) is { AcceptsTicket: true })
+            return await tickets.ConsumeAsync(ticket, req.HttpContext.RequestAborted);
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
             throw ApiException.Unauthorized("A bearer access token is required.");
         return await tokens.ValidateAsync(header[7..].Trim()) switch

@@ -52,6 +52,12 @@ public static class SettingNames
     public const string SyncMessageMaxDeliveries = "Sync:MessageMaxDeliveries";
     public const string IdempotencyRetentionSeconds = "Idempotency:RetentionSeconds";
     public const string IdempotencyLeaseSeconds = "Idempotency:LeaseSeconds";
+    public const string EventsPollMilliseconds = "Events:PollMilliseconds";
+    public const string EventsHeartbeatMilliseconds = "Events:HeartbeatMilliseconds";
+    public const string EventsRetentionMinutes = "Events:RetentionMinutes";
+    public const string EventsSessionCheckMilliseconds = "Events:SessionCheckMilliseconds";
+    public const string EventsStreamBuffer = "Events:StreamBuffer";
+    public const string EventsMaxStreamSeconds = "Events:MaxStreamSeconds";
     /// <summary>The Functions host's storage connection (also read by us for the Azure Storage queue provider).</summary>
     public const string AzureWebJobsStorage = "AzureWebJobsStorage";
 
@@ -120,6 +126,9 @@ public sealed record ServerSettings(
 
     /// <summary>Idempotency-Key: how long answers are kept, and how long a running request holds its key.</summary>
     public ElectisSpace.Core.Idempotency.IdempotencyOptions Idempotency { get; init; } = new();
+
+    /// <summary>Live updates (GET /api/events): poll interval, heartbeat, retention, session checks, per-stream buffer, stream lifetime.</summary>
+    public ElectisSpace.Core.Events.EventsOptions Events { get; init; } = new();
 
     public static ServerSettings Load(IConfiguration config, HostProfile? host = null)
     {
@@ -194,6 +203,15 @@ public sealed record ServerSettings(
             {
                 Retention = TimeSpan.FromSeconds(Int(config, SettingNames.IdempotencyRetentionSeconds, 24 * 3600, 1, 30 * 24 * 3600)),
                 Lease = TimeSpan.FromSeconds(Int(config, SettingNames.IdempotencyLeaseSeconds, 120, 1, 3600)),
+            },
+            Events = new ElectisSpace.Core.Events.EventsOptions
+            {
+                PollInterval = TimeSpan.FromMilliseconds(Int(config, SettingNames.EventsPollMilliseconds, 150, 10, 60_000)),
+                Heartbeat = TimeSpan.FromMilliseconds(Int(config, SettingNames.EventsHeartbeatMilliseconds, 15_000, 10, 600_000)),
+                Retention = TimeSpan.FromMinutes(Int(config, SettingNames.EventsRetentionMinutes, 10, 1, 24 * 60)),
+                SessionCheck = TimeSpan.FromMilliseconds(Int(config, SettingNames.EventsSessionCheckMilliseconds, 3_000, 10, 600_000)),
+                StreamBuffer = Int(config, SettingNames.EventsStreamBuffer, 1_000, 1, 1_000_000),
+                MaxStreamDuration = Int(config, SettingNames.EventsMaxStreamSeconds, 0, 0, 86_400) is var s and > 0 ? TimeSpan.FromSeconds(s) : null,
             },
         };
     }

@@ -9,9 +9,10 @@ namespace ElectisSpace.Core.Database;
 /// The one way to reach PostgreSQL: a connection per unit of work from the single NpgsqlDataSource,
 /// and the one transaction helper. Unique-key and foreign-key violations become API errors here,
 /// so no repository has to remember to translate them.
-/// After a commit that queued AIMS work it tells <see cref="OutboxCommits"/> (the dispatcher), once the work is visible.
+/// After a commit that queued AIMS work it tells <see cref="OutboxCommits"/> (the dispatcher), once the work is visible;
+/// after every commit it wakes this instance's event poller (<see cref="Events.EventCommits"/>), which reads the events it wrote.
 /// </summary>
-public sealed class Db(NpgsqlDataSource dataSource, OutboxCommits? outboxCommits = null)
+public sealed class Db(NpgsqlDataSource dataSource, OutboxCommits? outboxCommits = null, Events.EventCommits? eventCommits = null)
 {
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -66,6 +67,7 @@ public sealed class Db(NpgsqlDataSource dataSource, OutboxCommits? outboxCommits
                 batch.Find<IdempotentRequest.AnswerRow>()?.Committed();
                 if (outboxCommits is not null && batch.Find<OutboxRows>() is { } outbox)
                     foreach (var orgId in outbox.Organizations) outboxCommits.Add(orgId);
+                eventCommits?.Set();
                 return result;
             }
             catch (PostgresException e) when (attempt < 3 && (e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected

@@ -35,6 +35,8 @@ public sealed partial record ApiRoute(string Method, string Pattern, string Name
     /// <summary>Permission the pipeline demands (the one declaration); null with Auth = Bearer means any signed-in user.</summary>
     public Permission? Permission { get; init; }
     public RouteAuth Auth { get; init; } = RouteAuth.Bearer;
+    /// <summary>A Bearer route that also takes a one-use ticket (?ticket=) instead of the header: the event stream, for browsers' EventSource.</summary>
+    public bool AcceptsTicket { get; init; }
     /// <summary>JSON request body type, if any.</summary>
     public Type? Request { get; init; }
     /// <summary>Content type of a non-JSON request body (e.g. text/csv or multipart/form-data).</summary>

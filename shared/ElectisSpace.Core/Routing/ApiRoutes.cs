@@ -17,6 +17,7 @@ public static class ApiRoutes
         .. Settings.SettingsRoutes.All,
         .. Sync.SyncJobsRoutes.All,
         .. Sync.SyncRoutes.All,
+        .. Events.EventsRoutes.All,
     ];
 
     private static readonly Dictionary<string, ApiRoute> ByName = All.ToDictionary(r => r.Name);

@@ -1,3 +1,4 @@
+using ElectisSpace.Core.Events;
 using ElectisSpace.Core.Sync.FullSync;
 
 namespace ElectisSpace.Core.Sync.Jobs;
@@ -44,15 +45,24 @@ public static class SyncJobStore
         c.ExecuteScalarAsync<Guid?>("SELECT org_id FROM sync_jobs WHERE id = @jobId", new { jobId })
             .ContinueWith(t => t.Result ?? throw new InvalidOperationException($"Sync job {jobId} does not exist."));
 
+    // Each change of a job's state writes its event (ChangeEvents.JobEvent) in the same statement; the statements answer
+    // how many jobs they changed, as before.
+
     /// <summary>
     /// The job is running and its runner alive (heartbeat). Fenced: a job the sweeper already ended stays ended, and its
-    /// late runner is told so (<see cref="SyncAbortedException"/>) instead of writing results for it.
+    /// late runner is told so (<see cref="SyncAbortedException"/>) instead of writing results for it. Its sync:started
+    /// event is written when it was not running already (a step retried).
     /// </summary>
     public static async Task MarkRunningAsync(NpgsqlConnection c, Guid jobId)
     {
-        if (await c.ExecuteAsync("""
-            UPDATE sync_jobs SET status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now()
-            WHERE id = @jobId AND status IN ('queued', 'running')
+        if (await c.ExecuteScalarAsync<long>($"""
+            WITH before AS (SELECT status FROM sync_jobs WHERE id = @jobId),
+            changed AS (
+                UPDATE sync_jobs SET status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now()
+                WHERE id = @jobId AND status IN ('queued', 'running')
+                RETURNING org_id, id, type, stats, error),
+            started AS ({ChangeEvents.JobEvent("changed", ChangeEvents.JobStarted)} WHERE (SELECT status FROM before) <> 'running')
+            SELECT count(*) FROM changed
             """, new { jobId }) == 0) throw Ended(jobId);
     }
 
@@ -69,18 +79,25 @@ public static class SyncJobStore
     /// <summary>Completes an active job (fenced like <see cref="MarkRunningAsync"/>: throws when it was ended meanwhile, so the caller's transaction rolls back).</summary>
     public static async Task CompleteAsync(NpgsqlConnection c, NpgsqlTransaction? tx, Guid jobId, SyncStats stats)
     {
-        if (await c.ExecuteAsync("""
-            UPDATE sync_jobs SET status = 'completed', completed_at = now(), started_at = coalesce(started_at, now()), stats = @stats::jsonb
-            WHERE id = @jobId AND status IN ('queued', 'running')
+        // One event per job changed: the INSERT's count is the UPDATE's.
+        if (await c.ExecuteAsync($"""
+            WITH changed AS (
+                UPDATE sync_jobs SET status = 'completed', completed_at = now(), started_at = coalesce(started_at, now()), stats = @stats::jsonb
+                WHERE id = @jobId AND status IN ('queued', 'running')
+                RETURNING org_id, id, type, stats, error)
+            {ChangeEvents.JobEvent("changed", ChangeEvents.JobCompleted)}
             """, new { jobId, stats = Json.Serialize(stats) }, tx) == 0) throw Ended(jobId);
     }
 
     /// <summary>Fails an active job; a job already ended keeps its outcome and first reason.</summary>
     public static Task<int> FailAsync(NpgsqlConnection c, Guid jobId, string reason, SyncStats? stats = null) =>
-        c.ExecuteAsync("""
-            UPDATE sync_jobs SET status = 'failed', completed_at = now(), started_at = coalesce(started_at, now()), error = @reason,
-                   stats = coalesce(@stats::jsonb, stats)
-            WHERE id = @jobId AND status IN ('queued', 'running')
+        c.ExecuteAsync($"""
+            WITH changed AS (
+                UPDATE sync_jobs SET status = 'failed', completed_at = now(), started_at = coalesce(started_at, now()), error = @reason,
+                       stats = coalesce(@stats::jsonb, stats)
+                WHERE id = @jobId AND status IN ('queued', 'running')
+                RETURNING org_id, id, type, stats, error)
+            {ChangeEvents.JobEvent("changed", ChangeEvents.JobFailed)}
             """, new { jobId, reason, stats = stats is null ? null : Json.Serialize(stats) });
 
     private static SyncAbortedException Ended(Guid jobId) => new($"Sync job {jobId} was ended while its runner worked (its lease lapsed); its results are not written.");

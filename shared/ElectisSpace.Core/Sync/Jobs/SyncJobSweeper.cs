@@ -34,9 +34,13 @@ public sealed class SyncJobSweeper(Db db, ServerSettings settings, ILogger<SyncJ
             // Fenced on the lapse itself: a runner that beat in the meantime keeps its job.
             var failed = await db.InTransactionAsync(async (c, tx) =>
             {
-                var n = await c.ExecuteAsync("""
-                    UPDATE sync_jobs SET status = 'failed', completed_at = now(), started_at = coalesce(started_at, now()), error = @reason
-                    WHERE id = @Id AND status IN ('queued', 'running') AND heartbeat_at < now() - @lease
+                // With its sync:error event (the INSERT's count is the UPDATE's: one event per job ended).
+                var n = await c.ExecuteAsync($"""
+                    WITH changed AS (
+                        UPDATE sync_jobs SET status = 'failed', completed_at = now(), started_at = coalesce(started_at, now()), error = @reason
+                        WHERE id = @Id AND status IN ('queued', 'running') AND heartbeat_at < now() - @lease
+                        RETURNING org_id, id, type, stats, error)
+                    {Events.ChangeEvents.JobEvent("changed", Events.ChangeEvents.JobFailed)}
                     """, new { job.Id, reason, lease = settings.Sync.Lease }, tx);
                 if (n == 1) await c.ExecuteAsync("DELETE FROM sync_job_items WHERE job_id = @Id", new { job.Id }, tx);
                 return n;

@@ -1,3 +1,4 @@
+using ElectisSpace.Core.Events;
 using System.Collections.Concurrent;
 using ElectisSpace.Core.Aims;
 using ElectisSpace.Core.Configuration;
@@ -395,15 +396,22 @@ public static class SyncEntities
         if (Table(entityType) is not { } table) return Task.CompletedTask;
         var occupants = entityType != EntityTypes.Space ? "" : $"""
             ;
-            UPDATE people p SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
-            FROM unnest(@ids) AS d(id)
-            WHERE p.org_id = @orgId AND p.assigned_space_id = d.id AND p.sync_status = 'pending'
-              AND {NoOpenJob("'person'", "p.id")} AND {NoOpenJob("'space'", "d.id")}
+            WITH changed AS (
+                UPDATE people p SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
+                FROM unnest(@ids) AS d(id)
+                WHERE p.org_id = @orgId AND p.assigned_space_id = d.id AND p.sync_status = 'pending'
+                  AND {NoOpenJob("'person'", "p.id")} AND {NoOpenJob("'space'", "d.id")}
+                RETURNING p.org_id, p.id, p.version, p.sync_status, p.sync_error)
+            {ChangeEvents.SyncStatusFrom("changed", "'person'")}
             """;
+        // Each statement writes the events of the rows it changed (ChangeEvents), in this transaction.
         return c.ExecuteAsync($"""
-            UPDATE {table} e SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
-            FROM unnest(@ids, @versions) AS d(id, v)
-            WHERE e.org_id = @orgId AND e.id = d.id AND e.version = d.v AND {NoOpenJob("@entityType", "e.id")}
+            WITH changed AS (
+                UPDATE {table} e SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
+                FROM unnest(@ids, @versions) AS d(id, v)
+                WHERE e.org_id = @orgId AND e.id = d.id AND e.version = d.v AND {NoOpenJob("@entityType", "e.id")}
+                RETURNING e.org_id, e.id, e.version, e.sync_status, e.sync_error)
+            {ChangeEvents.SyncStatusFrom("changed", "@entityType")}
             {occupants}
             """, new { orgId, entityType, ids = entities.Select(e => e.Id).ToArray(), versions = entities.Select(e => e.Version).ToArray() }, tx);
     }
@@ -417,9 +425,12 @@ public static class SyncEntities
         if (Table(j.EntityType) is not { } table) return Task.CompletedTask;
         var guard = status == SyncStatus.Failed ? "" : $"AND version = @version AND {NoOpenJob("@type", "@id", except: "@jobId")}";
         return c.ExecuteAsync($"""
-            UPDATE {table} SET sync_status = @status, sync_error = @error,
-                   last_synced_at = CASE WHEN @status = 'synced' THEN now() ELSE last_synced_at END
-            WHERE org_id = @orgId AND id = @id {guard}
+            WITH changed AS (
+                UPDATE {table} SET sync_status = @status, sync_error = @error,
+                       last_synced_at = CASE WHEN @status = 'synced' THEN now() ELSE last_synced_at END
+                WHERE org_id = @orgId AND id = @id {guard}
+                RETURNING org_id, id, version, sync_status, sync_error)
+            {ChangeEvents.SyncStatusFrom("changed", "@type")}
             """, new { status = status.Text(), error, orgId, id = j.EntityId, type = j.EntityType, jobId = j.Id, version }, tx);
     }
 }

@@ -37,6 +37,8 @@ public sealed class PushSweeper(Db db, IPushQueue queue, ServerSettings settings
             """, new { retention = o.Retention }), ct);
         // Answers kept under Idempotency-Keys past their retention (a claim's expiry covers its lease too).
         purged += await db.ReadAsync(c => c.ExecuteAsync("DELETE FROM idempotency_keys WHERE expires_at < now()"), ct);
+        // Live-update events older than the resume window, and expired stream tickets (Events/EventHub).
+        await db.ReadAsync(c => Events.EventHub.PurgeAsync(c, settings.Events.Retention), ct);
         // The same timer keeps the write counters' shard rows few (one per backend that wrote since; migration 0016).
         await db.ReadAsync(c => c.ExecuteAsync("SELECT fold_counter_shards()"), ct);
         var heads = await db.ReadAsync(c => c.QueryAsync<(Guid OrgId, Guid JobId)>("""
