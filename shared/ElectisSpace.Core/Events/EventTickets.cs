@@ -38,6 +38,10 @@ public sealed class EventTickets(Db db, TimeProvider time)
         return new CurrentUser(row.UserId, row.OrgId, EnumNames.Parse<Role>(row.Role), row.Email) { SessionId = row.SessionId };
     }
 
+    /// <summary>The shape every issued ticket has: 32 random bytes, base64url (43 characters).</summary>
+    public static bool IsWellFormed(string ticket) =>
+        ticket.Length == 43 && ticket.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_');
+
     private static byte[] Hash(string ticket) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ticket));
 
     private sealed class Row

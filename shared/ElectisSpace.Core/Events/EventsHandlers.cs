@@ -12,6 +12,10 @@ public static class EventsHandlers
     public static Task<IResult> Stream(HttpRequest req) => Api.Run(req, async ctx =>
     {
         var lastEventId = LastEventId(req);
+        // A bearer header wins over ?ticket=, but a ticket that could never have been issued is a bad request, not ignored.
+        if (req.Query["ticket"].ToString() is { Length: > 0 } ticket && !EventTickets.IsWellFormed(ticket))
+            throw ApiException.Validation("ticket is not a ticket from POST /api/events/ticket.",
+                new FieldError("ticket", "must be the ticket POST /api/events/ticket returned"));
         var hub = ctx.Service<EventHub>();
         var subscriber = await hub.SubscribeAsync(ctx.User, lastEventId, ctx.Aborted);
         return new EventStreamResult(hub, subscriber, ctx.Service<Configuration.ServerSettings>().Events);
