@@ -125,7 +125,7 @@ public sealed partial class FunctionsPackageTests
         var vars = QueueNameInBicep().Matches(bicep).ToDictionary(m => m.Groups["var"].Value, m => m.Groups["queue"].Value);
         Assert.Equal(PushQueueNames.Push, vars.GetValueOrDefault("pushQueueName"));
         Assert.Equal(PushQueueNames.Poison, vars.GetValueOrDefault("pushPoisonQueueName"));
-        Assert.Equal(PushQueueNames.PoisonOf(PushQueueNames.Push), PushQueueNames.Poison);
+        Assert.Equal(PushQueueNames.Poison, PushQueueNames.PoisonOf(PushQueueNames.Push));
     }
 
     // var pushQueueName = 'aims-push' (infra/main.bicep names every queue it creates this way)
