@@ -112,6 +112,7 @@ internal static class ArticleEndpoints
                 {
                     if (storeKey is not null) article!.Data[storeKey] = s.Code;
                     Upsert(s, article!, replace, now);
+                    state.Options.ArticleWritten?.Invoke(article!.ArticleId, article.Data);
                 }
             });
             return AimsEnvelope.Success(new JsonObject

@@ -130,4 +130,9 @@ public sealed class EmulatorOptions
     /// <summary>Empty lists answer 204 without a body (as AIMS may); false answers 200 with an empty list.</summary>
     public bool EmptyListAs204 { get; set; } = true;
     public TimeProvider Clock { get; set; } = TimeProvider.System;
+    /// <summary>
+    /// Called with each article write as it is applied (article id, the data written), in the order AIMS applies them
+    /// (under the emulator's lock): a test can check that an article's writes never go back to older content.
+    /// </summary>
+    public Action<string, IReadOnlyDictionary<string, string>>? ArticleWritten { get; set; }
 }

@@ -55,9 +55,15 @@ public class TestApp : IAsyncLifetime
     {
         var pg = await ServerAsync();
         ConnectionString = await pg.CreateDatabaseAsync();
+        (_app, BaseAddress) = await StartHostAsync(Settings(), migrate: true);
+    }
+
+    /// <summary>The settings this app runs with (a host process over the same database, StandaloneProcess, gets the same).</summary>
+    public Dictionary<string, string> Settings()
+    {
         var settings = DefaultSettings(ConnectionString);
         foreach (var (k, v) in ExtraSettings) settings[k] = v;
-        (_app, BaseAddress) = await StartHostAsync(settings, migrate: true);
+        return settings;
     }
 
     /// <summary>Starts the real Standalone host with these settings on a free loopback port.</summary>

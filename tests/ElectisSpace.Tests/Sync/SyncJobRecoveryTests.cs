@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using Dapper;
 using ElectisSpace.AimsEmulator;
 using ElectisSpace.Core.Sync.FullSync;
@@ -21,22 +18,12 @@ public class JobLeaseApp : TestApp
 {
     protected virtual bool WorkerEnabled => true;
 
-    private KeyValuePair<string, string>[] Extra =>
+    protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings =>
     [
         new("Sync:WorkerEnabled", WorkerEnabled ? "true" : "false"),
         new("Aims:MaxRetries", "1"), new("Aims:RetryBaseDelayMilliseconds", "10"), new("Aims:AttemptTimeoutSeconds", "30"),
         new("Aims:CircuitBreakSeconds", "1"), new("Sync:LeaseSeconds", "2"), new("Sync:SweepIntervalSeconds", "1"),
     ];
-
-    protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => Extra;
-
-    /// <summary>The settings this app runs with (a second host process over the same database gets the same).</summary>
-    public Dictionary<string, string> Settings()
-    {
-        var s = DefaultSettings(ConnectionString);
-        foreach (var (k, v) in Extra) s[k] = v;
-        return s;
-    }
 }
 
 /// <summary>As the Functions app: no Standalone sweeper in the process; the tests sweep with the Durable client's answer.</summary>
@@ -215,67 +202,5 @@ internal static class JobRows
     {
         await using var conn = new NpgsqlConnection(app.ConnectionString);
         return await conn.QuerySingleAsync<(string, string?)>("SELECT status, error FROM sync_jobs WHERE id = @jobId", new { jobId });
-    }
-}
-
-/// <summary>The Standalone host as its own process over the test's database, so a test can SIGKILL it.</summary>
-public sealed class StandaloneProcess : IDisposable
-{
-    private readonly Process _process;
-    private readonly Uri _address;
-
-    private StandaloneProcess(Process process, Uri address) => (_process, _address) = (process, address);
-
-    public static async Task<StandaloneProcess> StartAsync(IDictionary<string, string> settings)
-    {
-        var port = FreePort();
-        var dll = Path.Combine(AppContext.BaseDirectory, "ElectisSpace.Standalone.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(dll);
-        foreach (var (k, v) in settings) psi.ArgumentList.Add($"--{k}={v}");
-        psi.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
-        psi.Environment["DOTNET_ENVIRONMENT"] = psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the host");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var host = new StandaloneProcess(process, new Uri($"http://127.0.0.1:{port}"));
-        using var probe = host.Client(null);
-        for (var i = 0; ; i++)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"the host exited with {process.ExitCode}");
-            try { if ((await probe.GetAsync("/api/health")).IsSuccessStatusCode) return host; }
-            catch (HttpRequestException) when (i < 600) { }
-            await Task.Delay(100);
-        }
-    }
-
-    public HttpClient Client(string? token)
-    {
-        var c = new HttpClient { BaseAddress = _address, Timeout = TimeSpan.FromMinutes(2) };
-        if (token is not null) c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return c;
-    }
-
-    /// <summary>SIGKILL, as a platform recycling or crashing an instance does.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        _process.WaitForExit(10_000);
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    public void Dispose()
-    {
-        Kill();
-        _process.Dispose();
     }
 }
