@@ -34,14 +34,23 @@ param logAnalyticsName string = ''
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
-@minValue(40)
+// Connection budget: maximumInstanceCount × databaseMaxPoolSize + 15 (Azure's reserved connections) + 5 (migrations,
+// operators) must fit the PostgreSQL SKU's max_connections; ConnectionBudgetTests checks every parameter file. The
+// defaults fit Standard_B1ms (50): 3 × 10 + 20 = 50. docs/adr/0005-connection-budget-and-least-privilege.md.
+@description('Instances the app scales out to at most (Flex Consumption: 1 to 1000).')
+@minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 100
+param maximumInstanceCount int = 3
 
-@description('Subnet delegated to Microsoft.App/environments for outbound VNet integration; empty for none.')
-param functionSubnetId string = ''
+@description('PostgreSQL connections per instance at most (Database__MaxPoolSize).')
+@minValue(1)
+@maxValue(100)
+param databaseMaxPoolSize int = 10
 
-@description('Storage firewall: deny all but Azure services and functionSubnetId (which then needs a Microsoft.Storage service endpoint).')
+@description('Address space of the VNet the app reaches PostgreSQL through (network.bicep): at least a /23.')
+param vnetAddressPrefix string = '10.40.0.0/16'
+
+@description('Storage firewall: deny all but Azure services and the app\'s subnet (Microsoft.Storage service endpoint).')
 param restrictStorageNetwork bool = false
 
 // ---- PostgreSQL ----
@@ -65,14 +74,19 @@ param postgresAdminLogin string = 'electisadmin'
 @minLength(12)
 @description('PostgreSQL administrator password (stored in Key Vault; part of the app\'s connection string).')
 param postgresAdminPassword string
-@description('Firewall rule 0.0.0.0 (any Azure service): needed unless the app is VNet-integrated and the server VNet-injected.')
-param postgresAllowAzureServices bool = true
-@description('Extra firewall rules: [{ name, startIpAddress, endIpAddress }], e.g. the operator\'s address for migrations.')
+@description('Firewall rules of the public endpoint: [{ name, startIpAddress, endIpAddress }], e.g. the operator\'s address for migrations. The app comes in through the private endpoint.')
 param postgresFirewallRules array = []
-@description('Subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers (VNet injection; public access off); empty for public access.')
-param postgresDelegatedSubnetId string = ''
-@description('Private DNS zone linked to that VNet; required with postgresDelegatedSubnetId.')
-param postgresPrivateDnsZoneId string = ''
+@description('Login of the app\'s least-privilege role with password authentication (member of electisspace_app, migration 0045).')
+param postgresAppLogin string = 'electisapp'
+@secure()
+@minLength(12)
+@description('Password of postgresAppLogin (stored in Key Vault; part of the app\'s connection string with Password auth).')
+param postgresAppPassword string
+@description('How the app signs in to PostgreSQL: Password (postgresAppLogin) or Entra (a token of its managed identity; needs principalId, principalName).')
+@allowed(['Password', 'Entra'])
+param postgresAppAuth string = 'Password'
+@description('With Entra auth: the operator\'s user principal name (or group / pipeline name), the server\'s Entra administrator.')
+param principalName string = ''
 
 // ---- Key Vault and secrets ----
 @description('Purge protection on the vault (irreversible): true for production.')
@@ -132,7 +146,7 @@ module storage 'app/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     queueNames: [pushQueueName, pushPoisonQueueName]
     restrictNetwork: restrictStorageNetwork
-    allowedSubnetId: functionSubnetId
+    allowedSubnetId: network.outputs.functionsSubnetId
   }
 }
 
@@ -152,10 +166,20 @@ module postgres 'app/postgres.bicep' = {
     highAvailability: postgresHighAvailability
     administratorLogin: postgresAdminLogin
     administratorLoginPassword: postgresAdminPassword
-    allowAzureServices: postgresAllowAzureServices
     firewallRules: postgresFirewallRules
-    delegatedSubnetId: postgresDelegatedSubnetId
-    privateDnsZoneId: postgresPrivateDnsZoneId
+    entraAuth: postgresAppAuth == 'Entra'
+    entraAdmin: { objectId: principalId, name: principalName, type: principalType }
+  }
+}
+
+module network 'app/network.bicep' = {
+  name: 'network'
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    addressPrefix: vnetAddressPrefix
+    postgresServerId: postgres.outputs.id
   }
 }
 
@@ -168,8 +192,11 @@ module keyVault 'app/keyvault.bicep' = {
     enablePurgeProtection: enablePurgeProtection
     postgresHost: postgres.outputs.host
     postgresDatabase: postgres.outputs.databaseName
-    postgresAdminLogin: postgresAdminLogin
     postgresAdminPassword: postgresAdminPassword
+    // With Entra auth the app's role is named after the app (infra/scripts/with-azure-db.sh creates it) and has no password.
+    postgresAppLogin: postgresAppAuth == 'Entra' ? appName : postgresAppLogin
+    postgresAppPassword: postgresAppAuth == 'Entra' ? '' : postgresAppPassword
+    postgresAppPasswordForScripts: postgresAppPassword
     jwtSigningKey: jwtSigningKey
     settingsEncryptionKey: settingsEncryptionKey
   }
@@ -185,7 +212,7 @@ module functionApp 'app/functionapp.bicep' = {
     deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    virtualNetworkSubnetId: functionSubnetId
+    virtualNetworkSubnetId: network.outputs.functionsSubnetId
   }
 }
 
@@ -217,6 +244,8 @@ module appSettings 'app/appsettings.bicep' = {
     aimsDefaultBaseUrl: aimsDefaultBaseUrl
     aimsDefaultCluster: aimsDefaultCluster
     apiReferencePageEnabled: apiReferencePageEnabled
+    databaseMaxPoolSize: databaseMaxPoolSize
+    databaseAuthMode: postgresAppAuth
   }
   dependsOn: [rbac]
 }
@@ -234,5 +263,8 @@ output POSTGRES_SERVER_NAME string = postgres.outputs.name
 output POSTGRES_HOST string = postgres.outputs.host
 output POSTGRES_DATABASE string = postgres.outputs.databaseName
 output POSTGRES_ADMIN_LOGIN string = postgresAdminLogin
+output POSTGRES_APP_LOGIN string = postgresAppAuth == 'Entra' ? appName : postgresAppLogin
+output POSTGRES_APP_AUTH string = postgresAppAuth
+output AZURE_FUNCTION_APP_PRINCIPAL_ID string = functionApp.outputs.principalId
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output LOG_ANALYTICS_NAME string = monitoring.outputs.logAnalyticsName

@@ -16,6 +16,7 @@ chmod u+x "$bicep"
 
 # The parameter files read their secrets from the environment: throwaway values of the right shape.
 export POSTGRES_ADMIN_PASSWORD="ci-$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
+export POSTGRES_APP_PASSWORD="ci-$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
 export JWT_SIGNING_KEY="$(head -c 48 /dev/urandom | base64 -w0)"
 export SETTINGS_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64 -w0)"
 

@@ -40,6 +40,29 @@ public static class Commands
             : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}.");
     }, migrateFirst: false);
 
+    /// <summary>
+    /// app-login --login NAME: the app's least-privilege login (AppLogin), after `migrate`. With a password
+    /// (ELECTIS_APP_DB_PASSWORD or --password-stdin), connected as the administrator: a password login in electisspace_app.
+    /// With --entra-object-id, connected as the server's Entra administrator: the managed identity's Entra principal only;
+    /// then without either, connected as the administrator again: that existing login joins electisspace_app.
+    /// </summary>
+    public static Task<int> AppLoginAsync(string[] args) => WithServicesAsync("app-login",
+        "app-login --login NAME [--password-stdin | ELECTIS_APP_DB_PASSWORD=... | --entra-object-id OBJECT_ID]",
+        args, ["login"], async (services, o) =>
+        {
+            var db = services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+            var login = o["login"];
+            if (o.TryGetValue("entra-object-id", out var objectId))
+            {
+                await AppLogin.EnsureEntraPrincipalAsync(db, login, objectId);
+                Console.WriteLine($"Entra principal '{login}' exists; as the administrator, run app-login --login {login} to make it a member of {AppLogin.GroupRole}.");
+                return;
+            }
+            if (o.TryGetValue("password", out var password)) await AppLogin.EnsurePasswordLoginAsync(db, login, password);
+            else await AppLogin.JoinAppRoleAsync(db, login);
+            Console.WriteLine($"Login '{login}' is a member of {AppLogin.GroupRole} (rows, sequences and functions; no DDL).");
+        }, migrateFirst: false);
+
     /// <summary>Runs a command with the server's services (same settings, migrated database); usage and failures as exit codes.</summary>
     private static async Task<int> WithServicesAsync(string name, string usage, string[] args, string[] required,
         Func<IServiceProvider, Dictionary<string, string>, Task> work, bool migrateFirst = true)
@@ -48,7 +71,12 @@ public static class Commands
         // A password on the command line shows in `ps` and shell history: prefer standard input or the environment.
         if (!options.ContainsKey("password"))
         {
-            var fromEnv = CommandEnvironment.Read(name == "seed-admin" ? CommandEnvironment.AdminPassword : CommandEnvironment.AimsPassword);
+            var fromEnv = CommandEnvironment.Read(name switch
+            {
+                "seed-admin" => CommandEnvironment.AdminPassword,
+                "app-login" => CommandEnvironment.AppDbPassword,
+                _ => CommandEnvironment.AimsPassword,
+            });
             var password = args.Contains(PasswordStdin) ? Console.In.ReadLine()?.TrimEnd('\r', '\n') : fromEnv;
             if (!string.IsNullOrEmpty(password)) options["password"] = password;
         }

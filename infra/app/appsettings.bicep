@@ -25,6 +25,13 @@ param aimsDefaultBaseUrl string
 param aimsDefaultCluster string
 param apiReferencePageEnabled bool
 
+@description('PostgreSQL connections per instance at most: maximumInstanceCount × this must fit the server (main.bicep).')
+param databaseMaxPoolSize int
+
+@description('Password, or Entra: the app signs in with a token of its managed identity (periodic password provider).')
+@allowed(['Password', 'Entra'])
+param databaseAuthMode string
+
 resource site 'Microsoft.Web/sites@2024-11-01' existing = {
   name: functionAppName
 }
@@ -54,8 +61,10 @@ var appSettings = {
 
   // Flex Consumption allows 30 s for start-up: migrations run from the deploy hook (infra/scripts/with-azure-db.sh migrate, azure.yaml) instead.
   Database__RunMigrations: 'false'
-  // Connections per instance (PostgreSQL runs a process per connection; see docs/performance.md).
-  Database__MaxPoolSize: '16'
+  // Connections per instance (PostgreSQL runs a process per connection; see docs/performance.md). Times the instance
+  // limit it must fit the server's max_connections (ConnectionBudgetTests; docs/adr/0005-connection-budget-and-least-privilege.md).
+  Database__MaxPoolSize: string(databaseMaxPoolSize)
+  Database__AuthMode: databaseAuthMode
 
   Jwt__Issuer: jwtIssuer
   Jwt__Audience: jwtAudience

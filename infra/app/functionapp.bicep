@@ -23,7 +23,7 @@ param deploymentContainerUrl string
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
-@minValue(40)
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
 

@@ -13,10 +13,20 @@ param enablePurgeProtection bool
 @description('Host name of the PostgreSQL server, for the connection string secret.')
 param postgresHost string
 param postgresDatabase string
-param postgresAdminLogin string
 
 @secure()
 param postgresAdminPassword string
+
+@description('The app\'s least-privilege login (not the administrator): member of electisspace_app (migration 0045).')
+param postgresAppLogin string
+
+@secure()
+@description('Its password; empty when the app signs in with an Entra token (Database__AuthMode=Entra).')
+param postgresAppPassword string
+
+@secure()
+@description('The password login\'s password, kept for infra/scripts/with-azure-db.sh (app-login sets it).')
+param postgresAppPasswordForScripts string
 
 @secure()
 @description('HS256 signing key for access tokens (at least 32 bytes).')
@@ -68,12 +78,21 @@ resource postgresPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' =
   }
 }
 
-// Npgsql connection string; VerifyFull checks the server certificate (Azure's CAs are in the Linux trust store).
+resource postgresAppPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'postgres-app-password'
+  properties: {
+    value: postgresAppPasswordForScripts
+  }
+}
+
+// The app's Npgsql connection string: its own login, never the administrator's. VerifyFull checks the server
+// certificate (Azure's CAs are in the Linux trust store). Without a password the app asks Entra for a token.
 resource databaseConnectionSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   parent: vault
   name: 'database-connection-string'
   properties: {
-    value: 'Host=${postgresHost};Port=5432;Database=${postgresDatabase};Username=${postgresAdminLogin};Password=${postgresAdminPassword};SSL Mode=VerifyFull'
+    value: 'Host=${postgresHost};Port=5432;Database=${postgresDatabase};Username=${postgresAppLogin};${empty(postgresAppPassword) ? '' : 'Password=${postgresAppPassword};'}SSL Mode=VerifyFull'
   }
 }
 

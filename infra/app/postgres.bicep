@@ -1,7 +1,8 @@
-// Azure Database for PostgreSQL Flexible Server with the app's database. Password authentication: the app reads a
-// plain Npgsql connection string (Database:ConnectionString) from Key Vault. Network: public access with firewall
-// rules (Flex Consumption has no fixed outbound IPs, hence the "Azure services" rule), or VNet injection into a
-// delegated subnet (then public access is off and firewall rules don't apply).
+// Azure Database for PostgreSQL Flexible Server with the app's database. The administrator login runs migrations (a
+// deploy step); the app connects as a least-privilege role (migration 0045, `app-login`): by password, or with
+// entraAuth by a Microsoft Entra token of its managed identity. Network: the app reaches the server through a private
+// endpoint (network.bicep); the public endpoint admits only the explicit firewallRules (the operator's address for
+// migrations), never "all Azure services" (0.0.0.0). docs/adr/0005-connection-budget-and-least-privilege.md.
 
 param location string
 param tags object
@@ -37,19 +38,14 @@ param administratorLogin string
 @secure()
 param administratorLoginPassword string
 
-@description('Allow connections from any Azure service (firewall rule 0.0.0.0): needed for Flex Consumption without VNet integration.')
-param allowAzureServices bool
-
-@description('Extra firewall rules: [{ name, startIpAddress, endIpAddress }] (e.g. the operator\'s IP for migrations).')
+@description('Firewall rules of the public endpoint: [{ name, startIpAddress, endIpAddress }] (e.g. the operator\'s IP for migrations); a 0.0.0.0 rule (all of Azure) is dropped.')
 param firewallRules array
 
-@description('Resource ID of a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers; empty for public access.')
-param delegatedSubnetId string
+@description('Microsoft Entra authentication (besides passwords), with entraAdmin as the Entra administrator.')
+param entraAuth bool
 
-@description('Private DNS zone (…postgres.database.azure.com) linked to the VNet; required with delegatedSubnetId.')
-param privateDnsZoneId string
-
-var vnetInjected = !empty(delegatedSubnetId)
+@description('The Entra administrator (creates the app identity\'s role): { objectId, name, type: User|Group|ServicePrincipal }.')
+param entraAdmin object
 
 resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
   name: name
@@ -65,7 +61,8 @@ resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
     administratorLoginPassword: administratorLoginPassword
     authConfig: {
       passwordAuth: 'Enabled'
-      activeDirectoryAuth: 'Disabled'
+      activeDirectoryAuth: entraAuth ? 'Enabled' : 'Disabled'
+      tenantId: entraAuth ? subscription().tenantId : null
     }
     storage: {
       storageSizeGB: storageSizeGB
@@ -78,15 +75,10 @@ resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
     highAvailability: {
       mode: highAvailability
     }
-    network: vnetInjected
-      ? {
-          delegatedSubnetResourceId: delegatedSubnetId
-          privateDnsZoneArmResourceId: privateDnsZoneId
-          publicNetworkAccess: 'Disabled'
-        }
-      : {
-          publicNetworkAccess: 'Enabled'
-        }
+    // Public access for the operator's explicit firewall rules only; the app comes in through the private endpoint.
+    network: {
+      publicNetworkAccess: 'Enabled'
+    }
   }
 }
 
@@ -122,18 +114,21 @@ resource allowedExtensions 'Microsoft.DBforPostgreSQL/flexibleServers/configurat
   dependsOn: [minTls]
 }
 
-resource azureServicesRule 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = if (!vnetInjected && allowAzureServices) {
+// Entra administrator: a person or group, never the app's identity (an administrator is a member of azure_pg_admin).
+resource entraAdministrator 'Microsoft.DBforPostgreSQL/flexibleServers/administrators@2024-08-01' = if (entraAuth) {
   parent: server
-  name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'
+  name: entraAuth ? entraAdmin.objectId : 'none'
   properties: {
-    startIpAddress: '0.0.0.0'
-    endIpAddress: '0.0.0.0'
+    principalName: entraAdmin.name
+    principalType: entraAdmin.type
+    tenantId: subscription().tenantId
   }
+  dependsOn: [allowedExtensions]
 }
 
 @batchSize(1)
 resource extraRules 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = [
-  for rule in (vnetInjected ? [] : firewallRules): {
+  for rule in filter(firewallRules, r => r.startIpAddress != '0.0.0.0'): {
     parent: server
     name: rule.name
     properties: {
@@ -143,6 +138,7 @@ resource extraRules 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@202
   }
 ]
 
+output id string = server.id
 output name string = server.name
 output host string = server.properties.fullyQualifiedDomainName
 output databaseName string = database.name

@@ -5,6 +5,7 @@ using ElectisSpace.Core.Formats;
 using ElectisSpace.Core.Lists;
 using ElectisSpace.Core.Pipeline;
 using ElectisSpace.Core.Configuration;
+using ElectisSpace.Core.Database;
 using ElectisSpace.Core.Sync;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +24,8 @@ public static class ServiceRegistration
 
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
-        services.AddNpgsqlDataSource(settings.PooledConnectionString);
+        services.AddNpgsqlDataSource(settings.PooledConnectionString,
+            (sp, builder) => DatabaseAuth.Configure(builder, settings.DatabaseAuth, sp.GetService<Azure.Core.TokenCredential>()));
         services.AddSingleton<Db>();
         services.AddSingleton<Events.EventCommits>();
         services.AddSingleton<Events.EventHub>();

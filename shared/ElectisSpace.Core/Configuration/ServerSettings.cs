@@ -1,4 +1,5 @@
 using ElectisSpace.Core.Aims;
+using ElectisSpace.Core.Database;
 using ElectisSpace.Core.Domain;
 using ElectisSpace.Core.Formats;
 using ElectisSpace.Core.Lists;
@@ -18,6 +19,7 @@ public static class SettingNames
     public const string DatabaseConnectionString = "Database:ConnectionString";
     public const string DatabaseRunMigrations = "Database:RunMigrations";
     public const string DatabaseMaxPoolSize = "Database:MaxPoolSize";
+    public const string DatabaseAuthMode = "Database:AuthMode";
     public const string JwtSigningKey = "Jwt:SigningKey";
     public const string JwtIssuer = "Jwt:Issuer";
     public const string JwtAudience = "Jwt:Audience";
@@ -121,6 +123,9 @@ public sealed record ServerSettings(
         NoResetOnClose = true,
     }.ConnectionString;
 
+    /// <summary>Password (in the connection string, the default) or Entra (a token of the managed identity; DatabaseAuth).</summary>
+    public DatabaseAuthMode DatabaseAuth { get; init; } = DatabaseAuthMode.Password;
+
     /// <summary>The push engine: queue provider, retry timing, AIMS-down wait, lease, sweeper and retention.</summary>
     public ElectisSpace.Core.Sync.SyncOptions Sync { get; init; } = new();
 
@@ -179,6 +184,7 @@ public sealed record ServerSettings(
                 Int(config, SettingNames.SyncStepRetryMilliseconds, 2000, 1, 600_000)),
             Int(config, SettingNames.DatabaseMaxPoolSize, DefaultMaxPoolSize, 1, 1000))
         {
+            DatabaseAuth = AuthMode(config),
             Sync = new ElectisSpace.Core.Sync.SyncOptions
             {
                 QueueProvider = config[SettingNames.QueueProvider] switch
@@ -214,6 +220,20 @@ public sealed record ServerSettings(
                 MaxStreamDuration = Int(config, SettingNames.EventsMaxStreamSeconds, 0, 0, 86_400) is var s and > 0 ? TimeSpan.FromSeconds(s) : null,
             },
         };
+    }
+
+    private static DatabaseAuthMode AuthMode(IConfiguration config)
+    {
+        var mode = config[SettingNames.DatabaseAuthMode] switch
+        {
+            null or "" or "Password" => DatabaseAuthMode.Password,
+            "Entra" => DatabaseAuthMode.Entra,
+            var other => throw new InvalidOperationException($"Setting '{SettingNames.DatabaseAuthMode}' must be Password or Entra; got '{other}'."),
+        };
+        // Npgsql refuses a password beside a password provider; say which setting is wrong instead.
+        if (mode == DatabaseAuthMode.Entra && !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(config[SettingNames.DatabaseConnectionString]).Password))
+            throw new InvalidOperationException($"Setting '{SettingNames.DatabaseConnectionString}' must not carry a Password when {SettingNames.DatabaseAuthMode} is Entra (the password is an Entra token).");
+        return mode;
     }
 
     /// <summary>Comma-separated addresses or CIDR ranges ("10.0.0.5, 10.1.0.0/16").</summary>
@@ -259,13 +279,13 @@ public sealed record ServerSettings(
 }
 
 /// <summary>
-/// Secrets the command-line tools (seed-admin, set-aims) take from the environment instead of their command line, where
+/// Secrets the command-line tools (seed-admin, set-aims, app-login) take from the environment instead of their command line, where
 /// `ps` and shell history would show them. Not server settings (the server never reads them), but read here, the one
 /// place that reads the process environment.
 /// </summary>
 public static class CommandEnvironment
 {
-    public const string AdminPassword = "ELECTIS_ADMIN_PASSWORD", AimsPassword = "ELECTIS_AIMS_PASSWORD";
+    public const string AdminPassword = "ELECTIS_ADMIN_PASSWORD", AimsPassword = "ELECTIS_AIMS_PASSWORD", AppDbPassword = "ELECTIS_APP_DB_PASSWORD";
     public static string? Read(string name) => Environment.GetEnvironmentVariable(name);
 }
 

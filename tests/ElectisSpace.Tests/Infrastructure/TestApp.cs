@@ -51,17 +51,27 @@ public class TestApp : IAsyncLifetime
     /// <summary>The PostgreSQL this app's database lives on: the shared one, unless a test class needs its own.</summary>
     protected virtual Task<PostgresServer> ServerAsync() => PostgresServer.GetAsync();
 
+    /// <summary>
+    /// The connection string the host signs in with, given the administrator's (ConnectionString: the migrated database's
+    /// owner). The same by default; a test class may have the app sign in as a role of its own (the cloned database is
+    /// already migrated, so such a host doesn't migrate).
+    /// </summary>
+    protected virtual Task<string> AppConnectionStringAsync(string adminConnectionString) => Task.FromResult(adminConnectionString);
+
     public virtual async Task InitializeAsync()
     {
         var pg = await ServerAsync();
         ConnectionString = await pg.CreateDatabaseAsync();
-        (_app, BaseAddress) = await StartHostAsync(Settings(), migrate: true);
+        _hostConnectionString = await AppConnectionStringAsync(ConnectionString);
+        (_app, BaseAddress) = await StartHostAsync(Settings(), migrate: _hostConnectionString == ConnectionString);
     }
+
+    private string? _hostConnectionString;
 
     /// <summary>The settings this app runs with (a host process over the same database, StandaloneProcess, gets the same).</summary>
     public Dictionary<string, string> Settings()
     {
-        var settings = DefaultSettings(ConnectionString);
+        var settings = DefaultSettings(_hostConnectionString ?? ConnectionString);
         foreach (var (k, v) in ExtraSettings) settings[k] = v;
         return settings;
     }
