@@ -44,7 +44,10 @@ public sealed class FullSyncFunctions(SyncSteps steps)
     public Task<StepResult> Apply([ActivityTrigger] Guid jobId) => Step<StepResult>(FullSyncFlow.Apply, jobId);
 
     [Function(FullSyncFlow.Push)]
-    public Task<StepResult> Push([ActivityTrigger] BatchInput input) => Step<StepResult>(FullSyncFlow.Push, input);
+    public Task<int> Push([ActivityTrigger] BatchInput input) => Step<int>(FullSyncFlow.Push, input);
+
+    [Function(FullSyncFlow.AwaitBatch)]
+    public Task<StepResult> AwaitBatch([ActivityTrigger] BatchInput input) => Step<StepResult>(FullSyncFlow.AwaitBatch, input);
 
     [Function(FullSyncFlow.BatchFailed)]
     public Task<StepResult> BatchFailed([ActivityTrigger] BatchFailure input) => Step<StepResult>(FullSyncFlow.BatchFailed, input);

@@ -71,6 +71,11 @@ public static class EmulatorApp
                 await Task.Delay(fault.Delay, ctx.RequestAborted);
                 await next(ctx);
                 break;
+            case FaultKind.Hold:
+                fault.Reached.TrySetResult();
+                await fault.Release.Task.WaitAsync(ctx.RequestAborted);
+                await next(ctx);
+                break;
             case FaultKind.Drop:
                 ctx.Abort();
                 break;

@@ -10,6 +10,8 @@ public enum FaultKind
     Drop,
     /// <summary>200 with a truncated JSON body.</summary>
     MalformedJson,
+    /// <summary>Hold the request (<see cref="FaultRule.Reached"/> set) until <see cref="FaultRule.Release"/>, then answer normally.</summary>
+    Hold,
 }
 
 /// <summary>One injected fault. It applies to requests whose path contains <see cref="RouteContains"/>
@@ -28,6 +30,9 @@ public sealed class FaultRule
     public int Remaining { get; set; } = 1;
     /// <summary>Chance (0..1] that a matching request is hit; a miss does not use up <see cref="Remaining"/>.</summary>
     public double Probability { get; init; } = 1;
+    /// <summary><see cref="FaultKind.Hold"/>: completed when a request is held; the held request goes on when Release completes.</summary>
+    public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal bool Matches(string method, string path) =>
         (Method is null || string.Equals(Method, method, StringComparison.OrdinalIgnoreCase))
@@ -56,6 +61,14 @@ public sealed class Faults(EmulatorState state)
 
     public void Delay(string routeContains, TimeSpan delay, int count = 1) =>
         Add(new FaultRule { RouteContains = routeContains, Kind = FaultKind.Delay, Delay = delay, Remaining = count });
+
+    /// <summary>Holds the next matching request until the returned rule's Release completes (a test changes things meanwhile).</summary>
+    public FaultRule HoldNext(string routeContains, string? method = null)
+    {
+        var rule = new FaultRule { RouteContains = routeContains, Method = method, Kind = FaultKind.Hold, Remaining = 1 };
+        Add(rule);
+        return rule;
+    }
 
     public void DropNext(string routeContains, int count = 1) =>
         Add(new FaultRule { RouteContains = routeContains, Kind = FaultKind.Drop, Remaining = count });

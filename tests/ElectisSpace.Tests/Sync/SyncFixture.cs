@@ -70,10 +70,10 @@ public sealed class SyncWorld : IAsyncDisposable
         }
     }
 
-    public async Task<JsonElement> FullSyncAsync()
+    public async Task<JsonElement> FullSyncAsync(int seconds = 60)
     {
         var (id, _) = await TriggerAsync("full");
-        var job = await WaitJobAsync(id);
+        var job = await WaitJobAsync(id, seconds);
         Assert.Equal("completed", job.GetProperty("status").GetString());
         return job;
     }

@@ -52,14 +52,16 @@ public interface IFullSyncHost
 /// <summary>
 /// The full bidirectional sync, declared once and run by both hosts: the Durable orchestration (Functions) and the
 /// background runner (Standalone) both run <see cref="RunAsync"/> over their <see cref="IFullSyncHost"/>, and both run each
-/// step through <see cref="RunStepAsync"/>. Begin → Plan → Apply → PushBatch × n (fanned out; a batch still failing after
-/// its retries is marked failed) → Complete; a step still failing after its retries (Complete included) fails the job
+/// step through <see cref="RunStepAsync"/>. Begin → Plan → Apply → per batch (fanned out) PushBatch (into the outbox) then
+/// AwaitBatch (the outbox works it; waiting is an activity, so the orchestrator stays deterministic), a batch still
+/// failing after its retries is marked failed → Complete; a step still failing after its retries (Complete included) fails the job
 /// with the reason. The body only calls steps and branches on their results (deterministic for Durable replay).
 /// </summary>
 public static class FullSyncFlow
 {
     public const string Name = "FullSync";
     public const string Begin = "FullSync_Begin", Plan = "FullSync_Plan", Apply = "FullSync_Apply", Push = "FullSync_PushBatch",
+        AwaitBatch = "FullSync_AwaitBatch",
         BatchFailed = "FullSync_BatchFailed", Complete = "FullSync_Complete", Fail = "FullSync_Fail";
 
     public static async Task<SyncStats> RunAsync(IFullSyncHost host, FullSyncInput input)
@@ -73,7 +75,11 @@ public static class FullSyncFlow
             var applied = await host.CallAsync<StepResult>(Apply, jobId);
             var batches = await Task.WhenAll(Enumerable.Range(0, plan.Batches).Select(async b =>
             {
-                try { return await host.CallAsync<StepResult>(Push, new BatchInput(jobId, b)); }
+                try
+                {
+                    await host.CallAsync<int>(Push, new BatchInput(jobId, b));
+                    return await host.CallAsync<StepResult>(AwaitBatch, new BatchInput(jobId, b));
+                }
                 catch (Exception e) when (IsStepFailure(e))
                 {
                     return await host.CallAsync<StepResult>(BatchFailed, new BatchFailure(jobId, b, Reason(e)));
@@ -97,6 +103,7 @@ public static class FullSyncFlow
             case Plan: return await steps.PlanAsync((Guid)input, ct);
             case Apply: return await steps.ApplyLocalAsync((Guid)input, ct);
             case Push: var b = (BatchInput)input; return await steps.PushBatchAsync(b.JobId, b.Batch, ct);
+            case AwaitBatch: var w = (BatchInput)input; return await steps.AwaitBatchAsync(w.JobId, w.Batch, ct);
             case BatchFailed: var f = (BatchFailure)input; return await steps.MarkBatchFailedAsync(f.JobId, f.Batch, f.Reason, ct);
             case Complete: var c = (CompleteInput)input; return await steps.CompleteAsync(c.JobId, c.Stats, ct);
             case Fail: var x = (FailInput)input; await steps.FailAsync(x.JobId, x.Reason, ct); return true;
@@ -105,8 +112,9 @@ public static class FullSyncFlow
     }
 
     public static SyncStats Totals(PlanSummary plan, StepResult applied, IEnumerable<StepResult> batches) =>
-        batches.Aggregate(new SyncStats(applied.Downloaded, applied.Uploaded, plan.Conflicts, applied.Errors, plan.Read),
-            (s, b) => s with { Downloaded = s.Downloaded + b.Downloaded, Uploaded = s.Uploaded + b.Uploaded, Errors = s.Errors + b.Errors });
+        batches.Aggregate(new SyncStats(applied.Downloaded, applied.Uploaded, plan.Conflicts, applied.Errors, plan.Read, applied.LabelsTakenFromAims),
+            (s, b) => s with { Downloaded = s.Downloaded + b.Downloaded, Uploaded = s.Uploaded + b.Uploaded, Errors = s.Errors + b.Errors,
+                LabelsTakenFromAims = s.LabelsTakenFromAims + b.LabelsTakenFromAims });
 
     private static bool IsStepFailure(Exception e) => e is not OperationCanceledException;
 

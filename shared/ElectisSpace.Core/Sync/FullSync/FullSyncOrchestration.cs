@@ -46,7 +46,8 @@ public static class FullSyncOrchestration
         Add<Guid, bool>(FullSyncFlow.Begin);
         Add<Guid, PlanSummary>(FullSyncFlow.Plan);
         Add<Guid, StepResult>(FullSyncFlow.Apply);
-        Add<BatchInput, StepResult>(FullSyncFlow.Push);
+        Add<BatchInput, int>(FullSyncFlow.Push);
+        Add<BatchInput, StepResult>(FullSyncFlow.AwaitBatch);
         Add<BatchFailure, StepResult>(FullSyncFlow.BatchFailed);
         Add<CompleteInput, SyncStats>(FullSyncFlow.Complete);
         Add<FailInput, bool>(FullSyncFlow.Fail);

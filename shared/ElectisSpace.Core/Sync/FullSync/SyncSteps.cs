@@ -2,13 +2,14 @@ using ElectisSpace.Core.Aims;
 using ElectisSpace.Core.Labels;
 using ElectisSpace.Core.Settings;
 using ElectisSpace.Core.Sync.Jobs;
+using ElectisSpace.Core.Sync.Push;
 using ElectisSpace.Core.Sync.Reconcile;
 using Microsoft.Extensions.Logging;
 
 namespace ElectisSpace.Core.Sync.FullSync;
 
 public sealed record PlanSummary(int Read, int Conflicts, int Batches, int ToApply);
-public sealed record StepResult(int Downloaded = 0, int Uploaded = 0, int Errors = 0);
+public sealed record StepResult(int Downloaded = 0, int Uploaded = 0, int Errors = 0, int LabelsTakenFromAims = 0);
 
 /// <summary>A failure retrying can't fix (the organization has no AIMS settings): the job fails with this message.</summary>
 public sealed class SyncAbortedException(string message) : Exception(message);
@@ -23,7 +24,7 @@ public sealed record SyncContext(Guid OrgId, AimsConnection Conn, OrganizationSe
 /// Every step takes the job id and reads what it needs from the database, so each is safe to retry and the orchestration
 /// history carries ids, not articles. The pull timer uses the same reconcile and apply.
 /// </summary>
-public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connections, TimeProvider time, ILogger<SyncSteps> log)
+public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connections, PushProcessor push, TimeProvider time, ILogger<SyncSteps> log)
 {
     public const int BatchSize = AimsClient.ArticleBatchSize;
 
@@ -56,8 +57,9 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
             var detail = item.Action switch
             {
                 PlanAction.ApplyToLocal or PlanAction.Import or PlanAction.ApplyLabel => Json.Serialize(aimsById[item.ArticleId]),
-                PlanAction.PushLabel => Json.Serialize(new { labels = item.Labels }),
-                PlanAction.InStep => Json.Serialize(new { hash = local[item.ArticleId].Hash, labels = Labels(local[item.ArticleId].Label) }),
+                PlanAction.Push => Json.Serialize(new { label = item.Label }),
+                PlanAction.PushLabel => Json.Serialize(new { label = item.Label, labels = item.Labels }),
+                PlanAction.InStep => InStep(local[item.ArticleId], aimsById[item.ArticleId]),
                 _ => "{}",
             };
             rows.Add((item.ArticleId, item.EntityType, item.EntityId, item.Action.ToString(), batch, detail));
@@ -97,63 +99,152 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
         return await db.InTransactionAsync((c, tx) => ApplyAsync(c, tx, ctx, work), ct);
     }
 
-    /// <summary>Step 6 (one batch of ≤ 500): write the server's articles and labels to AIMS and mark them synced.</summary>
-    public async Task<StepResult> PushBatchAsync(Guid jobId, int batch, CancellationToken ct = default)
+    /// <summary>
+    /// Step 6 (one batch of ≤ 500): the batch's AIMS writes go into the outbox, the one push path (per-article order,
+    /// coalescing, dead letters, the version rule for synced). Each job carries the job and batch, so
+    /// <see cref="AwaitBatchAsync"/> finds them. A label is linked only while the entity still holds the label planned
+    /// (read under a share lock: a label change waits for this commit, and its own jobs queue after these). Returns how many.
+    /// </summary>
+    public async Task<int> PushBatchAsync(Guid jobId, int batch, CancellationToken ct = default)
     {
         var orgId = await db.ReadAsync(c => SyncJobStore.StepAsync(c, jobId), ct);
-        var ctx = await ContextAsync(orgId, ct, withFormat: true);
-        var items = (await db.ReadAsync(c => c.QueryAsync<ItemRow>("""
-            SELECT article_id, entity_type, entity_id, action, detail::text AS detail FROM sync_job_items
-            WHERE job_id = @jobId AND batch = @batch ORDER BY article_id
-            """, new { jobId, batch }), ct)).ToList();
-        var (loadedAt, local) = await db.ReadAsync(async c =>
+        return await db.InTransactionAsync(async (c, tx) =>
         {
-            var at = await c.ExecuteScalarAsync<DateTime>("SELECT clock_timestamp()");
-            return (at, await LocalState.LoadAsync(c, orgId, ctx.Mappings, items.Select(i => i.ArticleId).Distinct().ToArray()));
+            var items = (await c.QueryAsync<ItemRow>("""
+                SELECT article_id, entity_type, entity_id, action, detail::text AS detail FROM sync_job_items
+                WHERE job_id = @jobId AND batch = @batch ORDER BY article_id
+                """, new { jobId, batch }, tx)).ToList();
+            var held = await HeldLabelsAsync(c, tx, orgId, items);
+            var queued = 0;
+            async Task Enqueue(string type, Guid id, string action, object payload)
+            {
+                await Outbox.EnqueueAsync(c, tx, orgId, type, id, action, payload);
+                queued++;
+            }
+            foreach (var i in items)
+            {
+                var d = JsonSerializer.Deserialize<LabelsDetail>(i.Detail, Json.Options) ?? new LabelsDetail(null, null);
+                var holds = i.EntityId is { } e && held.TryGetValue(e, out var now) && now == d.Label;
+                switch (i.Action)
+                {
+                    case nameof(PlanAction.Push) when i.EntityId is { } id:
+                        await Enqueue(i.EntityType!, id, SyncJobs.UpsertArticle, new { fullSync = jobId, batch });
+                        if (d.Label is { } l && holds)
+                            await Enqueue(i.EntityType!, id, SyncJobs.LinkLabel, new { labelCode = l, articleId = i.ArticleId, fullSync = jobId, batch });
+                        break;
+                    case nameof(PlanAction.DeleteInAims):
+                        await Enqueue(i.EntityType ?? EntityTypes.Space, i.EntityId ?? Guid.Empty, SyncJobs.DeleteArticle,
+                            new { articleId = i.ArticleId, fullSync = jobId, batch });
+                        break;
+                    case nameof(PlanAction.PushLabel) when i.EntityId is { } id && holds:
+                        foreach (var shown in (d.Labels ?? []).Where(x => x != d.Label))
+                            await Enqueue(i.EntityType!, id, SyncJobs.UnlinkLabel, new { labelCode = shown, fullSync = jobId, batch });
+                        if (d.Label is { } label)
+                            await Enqueue(i.EntityType!, id, SyncJobs.LinkLabel, new { labelCode = label, articleId = i.ArticleId, fullSync = jobId, batch });
+                        break;
+                }
+            }
+            return queued;
         }, ct);
-        var byId = local.ToDictionary(l => l.ArticleId, StringComparer.Ordinal);
-
-        var toPush = items.Where(i => i.Action == nameof(PlanAction.Push) && byId.ContainsKey(i.ArticleId)).Select(i => byId[i.ArticleId]).ToList();
-        var toDelete = items.Where(i => i.Action == nameof(PlanAction.DeleteInAims)).Select(i => i.ArticleId).ToList();
-        var failed = new Dictionary<string, string>(StringComparer.Ordinal);
-
-        if (toPush.Count > 0)
-            foreach (var result in await aims.UpsertArticlesAsync(ctx.Conn, toPush.Select(l => l.Article).ToList(), ct))
-                if (result is { InvalidCount: > 0, BatchId: { } batchId })
-                    foreach (var e in await aims.ListValidationErrorsAsync(ctx.Conn, batchId, ct))
-                        failed[e.ArticleId] = $"AIMS rejected the article: {e.Error}";
-        if (toDelete.Count > 0) await aims.DeleteArticlesAsync(ctx.Conn, toDelete, ct);
-
-        // A pushed article gets its label linked too (it may be new in AIMS, or have lost its link with it).
-        var labelled = toPush.Where(l => l.Label is not null).ToList();
-        var unlink = new List<string>();
-        foreach (var item in items.Where(i => i.Action == nameof(PlanAction.PushLabel)))
-        {
-            if (!byId.TryGetValue(item.ArticleId, out var l)) continue;
-            var shown = JsonSerializer.Deserialize<LabelsDetail>(item.Detail, Json.Options)?.Labels ?? [];
-            unlink.AddRange(shown.Where(s => s != l.Label));
-            labelled.Add(l);
-        }
-        if (unlink.Count > 0) await aims.UnlinkLabelsAsync(ctx.Conn, unlink.Distinct().ToList(), ct);
-        foreach (var l in labelled.Where(l => l.Label is not null && !failed.ContainsKey(l.ArticleId)))
-        {
-            try { await aims.LinkLabelAsync(ctx.Conn, l.Label!, l.ArticleId, null, ct); }
-            catch (AimsException e) when (!e.IsRetryable) { failed[l.ArticleId] = $"AIMS refused to link label {l.Label}: {e.Message}"; }
-        }
-
-        var done = toPush.Concat(labelled).Where(l => !failed.ContainsKey(l.ArticleId)).DistinctBy(l => l.ArticleId).ToList();
-        await db.InTransactionAsync(async (c, tx) =>
-        {
-            await MarkAsync(c, tx, orgId, done, SyncStatus.Synced, null, loadedAt);
-            foreach (var (articleId, error) in failed)
-                if (byId.TryGetValue(articleId, out var l)) await MarkAsync(c, tx, orgId, [l], SyncStatus.Error, error, null);
-            await UpsertBaseAsync(c, tx, orgId, done.Select(l => (l.ArticleId, (string?)l.EntityType, (Guid?)l.EntityId, l.Hash, Labels(l.Label))));
-            await c.ExecuteAsync("DELETE FROM aims_article_base WHERE org_id = @orgId AND article_id = ANY(@toDelete)",
-                new { orgId, toDelete = toDelete.ToArray() }, tx);
-        }, ct);
-        return new StepResult(0, toPush.Count(p => !failed.ContainsKey(p.ArticleId)) + toDelete.Count
-            + labelled.Count(l => !failed.ContainsKey(l.ArticleId) && !toPush.Contains(l)), failed.Count);
     }
+
+    /// <summary>How long one attempt of <see cref="AwaitBatchAsync"/> waits for the batch's jobs before it fails (and is retried).</summary>
+    public static readonly TimeSpan PushWait = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Step 7 (per batch): works the organization's outbox (the push processor, as every trigger runs it) until the batch's
+    /// jobs are finished, then takes their outcomes: entity statuses are the outbox's (synced by version, failed with the
+    /// reason); the base is refreshed for what AIMS now holds. A label AIMS refused stays assigned (its entity failed,
+    /// retryable) unless the organization's strategy lets AIMS win: then the entity takes AIMS's label, audited and counted.
+    /// </summary>
+    public async Task<StepResult> AwaitBatchAsync(Guid jobId, int batch, CancellationToken ct = default)
+    {
+        var orgId = await db.ReadAsync(c => SyncJobStore.StepAsync(c, jobId), ct);
+        var tag = new { orgId, job = jobId.ToString(), batch };
+        // A job coalesced into an earlier one (an edit's push of the same entity) ends as that one does.
+        const string Tagged = """
+            sync_queue q LEFT JOIN sync_queue h ON h.id = q.coalesced_into
+            WHERE q.org_id = @orgId AND q.payload ? 'fullSync' AND q.payload ->> 'fullSync' = @job AND (q.payload ->> 'batch')::int = @batch
+            """;
+        var until = time.GetUtcNow() + PushWait;
+        while (true)
+        {
+            await push.ProcessOrganizationAsync(orgId, ct);
+            var (open, next) = await db.ReadAsync(c => c.QuerySingleAsync<(long, DateTime?)>(
+                $"SELECT count(*), min(coalesce(h.scheduled_at, q.scheduled_at)) FROM {Tagged} AND coalesce(h.status, q.status) IN ('pending', 'processing')",
+                tag), ct);
+            if (open == 0) break;
+            if (time.GetUtcNow() >= until)
+                throw new TimeoutException($"{open} AIMS writes of batch {batch} are still queued in the outbox; it keeps retrying them.");
+            var wait = next is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) - time.GetUtcNow() : TimeSpan.Zero;
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(wait.TotalMilliseconds, 20, 1000)), ct);
+        }
+
+        var ctx = await ContextAsync(orgId, ct, withFormat: true);
+        return await db.InTransactionAsync(async (c, tx) =>
+        {
+            var jobs = (await c.QueryAsync<OutboxRow>($"""
+                SELECT q.entity_id, q.action, coalesce(h.status, q.status) AS status, q.payload ->> 'articleId' AS article_id,
+                       q.payload ->> 'labelCode' AS label_code, coalesce(h.last_error, q.last_error) AS last_error
+                FROM {Tagged}
+                """, tag, tx)).ToList();
+            var items = (await c.QueryAsync<ItemRow>("""
+                SELECT article_id, entity_type, entity_id, action, detail::text AS detail FROM sync_job_items WHERE job_id = @jobId AND batch = @batch
+                """, new { jobId, batch }, tx)).ToList();
+            var local = (await LocalState.LoadAsync(c, orgId, ctx.Mappings, items.Select(i => i.ArticleId).Distinct().ToArray(), tx))
+                .ToDictionary(l => l.ArticleId, StringComparer.Ordinal);
+            static bool Failed(OutboxRow j) => j.Status is "failed" or "dead";
+            int uploaded = 0, errors = 0, taken = 0;
+            var bases = new List<(string, string?, Guid?, string, string[])>();
+            var baseHashes = new List<(string, string?, Guid?, string, string[])>();
+            var deleted = new List<string>();
+            foreach (var i in items)
+            {
+                var mine = i.Action == nameof(PlanAction.DeleteInAims)
+                    ? jobs.Where(j => j.Action == SyncJobs.DeleteArticle && j.ArticleId == i.ArticleId).ToList()
+                    : jobs.Where(j => j.EntityId == i.EntityId && j.Action != SyncJobs.DeleteArticle).ToList();
+                var refused = mine.Where(j => j.Action == SyncJobs.LinkLabel && Failed(j)).ToList();
+                if (refused.Count > 0 && IsAimsWins(ctx.Settings.ConflictStrategy) && local.TryGetValue(i.ArticleId, out var held)
+                    && refused.Any(j => j.LabelCode == held.Label) && mine.Count(Failed) == refused.Count)
+                {
+                    // AIMS wins: the entity takes the label AIMS shows for the article (none when it shows none).
+                    var shown = JsonSerializer.Deserialize<LabelsDetail>(i.Detail, Json.Options)?.Labels ?? [];
+                    if (await ApplyLabelAsync(c, tx, orgId, held, shown.Order(StringComparer.Ordinal).FirstOrDefault()) == LabelTaken.Taken) taken++;
+                    else errors++;
+                    continue;
+                }
+                if (mine.Any(Failed)) { errors++; continue; }
+                uploaded++;
+                if (i.Action == nameof(PlanAction.DeleteInAims)) { deleted.Add(i.ArticleId); continue; }
+                // Base = what AIMS now holds, for entities the outbox found unchanged since (synced by the version rule).
+                if (!local.TryGetValue(i.ArticleId, out var l) || l.Dirty) continue;
+                var labelJobs = mine.Where(j => j.Action is SyncJobs.LinkLabel or SyncJobs.UnlinkLabel).ToList();
+                if (labelJobs.Count > 0)
+                    bases.Add((l.ArticleId, l.EntityType, l.EntityId, l.Hash, Labels(labelJobs.LastOrDefault(j => j.Action == SyncJobs.LinkLabel)?.LabelCode)));
+                else baseHashes.Add((l.ArticleId, l.EntityType, l.EntityId, l.Hash, []));
+            }
+            await UpsertBaseAsync(c, tx, orgId, bases);
+            await UpsertBaseAsync(c, tx, orgId, baseHashes, keepLabels: true);
+            await c.ExecuteAsync("DELETE FROM aims_article_base WHERE org_id = @orgId AND article_id = ANY(@deleted)",
+                new { orgId, deleted = deleted.ToArray() }, tx);
+            return new StepResult(0, uploaded, errors, taken);
+        }, ct);
+    }
+
+    /// <summary>The label each space or room of these items holds now, share-locked until the caller's commit.</summary>
+    private static async Task<Dictionary<Guid, string?>> HeldLabelsAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, IReadOnlyList<ItemRow> items)
+    {
+        Guid[] Ids(string type) => items.Where(i => i.EntityType == type && i.EntityId is not null).Select(i => i.EntityId!.Value).Distinct().ToArray();
+        var rows = await c.QueryAsync<(Guid, string?)>("""
+            SELECT id, label_code FROM spaces WHERE org_id = @orgId AND id = ANY(@spaces) ORDER BY id FOR SHARE;
+            """, new { orgId, spaces = Ids(EntityTypes.Space) }, tx);
+        var rooms = await c.QueryAsync<(Guid, string?)>("""
+            SELECT id, label_code FROM conference_rooms WHERE org_id = @orgId AND id = ANY(@rooms) ORDER BY id FOR SHARE;
+            """, new { orgId, rooms = Ids(EntityTypes.Conference) }, tx);
+        return rows.Concat(rooms).ToDictionary(r => r.Item1, r => r.Item2);
+    }
+
+    private static bool IsAimsWins(ConflictStrategy s) => s is ConflictStrategy.AimsWins or ConflictStrategy.ClientWins;
 
     /// <summary>A batch that still failed after its retries: its entities are marked error with the reason; returns how many.</summary>
     public async Task<StepResult> MarkBatchFailedAsync(Guid jobId, int batch, string reason, CancellationToken ct = default)
@@ -170,27 +261,41 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
         }, ct);
     }
 
-    /// <summary>Step 7: entities already in step are marked synced, the base refreshed, and the job completed with its stats.</summary>
+    /// <summary>
+    /// Step 8: entities already in step are marked synced by the outbox's rule (still the version planned, no job of them
+    /// open, nothing else planned for them), the base refreshed, and the job completed with its stats.
+    /// </summary>
     public async Task<SyncStats> CompleteAsync(Guid jobId, SyncStats stats, CancellationToken ct = default)
     {
         var orgId = await db.ReadAsync(c => SyncJobStore.StepAsync(c, jobId), ct);
         // No AIMS call here: completing must work even while AIMS is failing (the plan stored what it needs).
         await db.InTransactionAsync(async (c, tx) =>
         {
-            var plannedAt = await c.ExecuteScalarAsync<DateTime?>("SELECT planned_at FROM sync_jobs WHERE id = @jobId", new { jobId }, tx);
             var inStep = (await c.QueryAsync<ItemRow>("""
+                SELECT article_id, entity_type, entity_id, action, detail::text AS detail FROM sync_job_items i
+                WHERE job_id = @jobId AND action = 'InStep'
+                  AND NOT EXISTS (SELECT 1 FROM sync_job_items o WHERE o.job_id = i.job_id AND o.article_id = i.article_id AND o.action <> 'InStep')
+                """, new { jobId }, tx)).Select(i => (Item: i, Detail: JsonSerializer.Deserialize<InStepDetail>(i.Detail, Json.Options)!)).ToList();
+            foreach (var g in inStep.GroupBy(i => i.Item.EntityType!).OrderBy(g => g.Key == EntityTypes.Space ? 0 : 1))
+                await SyncEntities.MarkSyncedAsync(c, tx, orgId, g.Key, g.Select(i => (i.Item.EntityId!.Value, (int?)i.Detail.Version)).ToList());
+            var all = (await c.QueryAsync<ItemRow>("""
                 SELECT article_id, entity_type, entity_id, action, detail::text AS detail FROM sync_job_items WHERE job_id = @jobId AND action = 'InStep'
-                """, new { jobId }, tx)).ToList();
-            await MarkIdsAsync(c, tx, orgId, inStep.Select(i => (i.EntityType!, i.EntityId!.Value)).ToList(), SyncStatus.Synced, null, plannedAt);
-            await UpsertBaseAsync(c, tx, orgId, inStep.Select(i =>
-            {
-                var d = JsonSerializer.Deserialize<InStepDetail>(i.Detail, Json.Options)!;
-                return (i.ArticleId, i.EntityType, i.EntityId, d.Hash, d.Labels ?? []);
-            }), keepLabels: true);
+                """, new { jobId }, tx)).Select(i => (Item: i, Detail: JsonSerializer.Deserialize<InStepDetail>(i.Detail, Json.Options)!)).ToList();
+            // Base labels are only ever labels AIMS showed: agreed ones replace the base's, others never overwrite it.
+            await UpsertBaseAsync(c, tx, orgId, all.Where(i => i.Detail.Labels is not null)
+                .Select(i => (i.Item.ArticleId, i.Item.EntityType, i.Item.EntityId, i.Detail.Hash, i.Detail.Labels!)));
+            await UpsertBaseAsync(c, tx, orgId, all.Where(i => i.Detail.Labels is null)
+                .Select(i => (i.Item.ArticleId, i.Item.EntityType, i.Item.EntityId, i.Detail.Hash, i.Detail.AimsLabels)), keepLabels: true);
             await SyncJobStore.CompleteAsync(c, tx, jobId, stats);
             await c.ExecuteAsync("DELETE FROM sync_job_items WHERE job_id = @jobId", new { jobId }, tx);
         }, ct);
         return stats;
+    }
+
+    private static string InStep(LocalEntity l, AimsArticleInfo a)
+    {
+        var agreed = l.EntityType != EntityTypes.Person && Labels(l.Label).Order().SequenceEqual(a.AssignedLabels.Order());
+        return Json.Serialize(new { hash = l.Hash, version = l.Version, labels = agreed ? Labels(l.Label) : null, aimsLabels = a.AssignedLabels.ToArray() });
     }
 
     public Task FailAsync(Guid jobId, string reason, CancellationToken ct = default) =>
@@ -247,7 +352,7 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
         var orgId = ctx.OrgId;
         var local = (await LocalState.LoadAsync(c, orgId, ctx.Mappings, work.Select(w => w.Item.ArticleId).Distinct().ToArray(), tx))
             .ToDictionary(l => l.ArticleId, StringComparer.Ordinal);
-        int downloaded = 0, errors = 0;
+        int downloaded = 0, errors = 0, taken = 0;
         var bases = new List<(string, string?, Guid?, string, string[])>();
         foreach (var (item, a) in work)
         {
@@ -267,14 +372,17 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
                     break;
                 case PlanAction.ApplyLabel when local.TryGetValue(item.ArticleId, out var l):
                     var label = a.AssignedLabels.Order(StringComparer.Ordinal).FirstOrDefault();
-                    if (await ApplyLabelAsync(c, tx, orgId, l, label)) downloaded++;
-                    else errors++;
+                    switch (await ApplyLabelAsync(c, tx, orgId, l, label))
+                    {
+                        case LabelTaken.Taken: downloaded++; taken++; break;
+                        case LabelTaken.HeldElsewhere: errors++; break;
+                    }
                     bases.Add((a.ArticleId, l.EntityType, l.EntityId, hash, [.. a.AssignedLabels]));
                     break;
             }
         }
         await UpsertBaseAsync(c, tx, orgId, bases);
-        return new StepResult(downloaded, 0, errors);
+        return new StepResult(downloaded, 0, errors, taken);
     }
 
     private static async Task<bool> ApplyDataAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, LocalEntity l, ArticleFields.Changes changes)
@@ -323,10 +431,18 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
         return created;
     }
 
-    /// <summary>The entity now holds the label AIMS shows (null: unlinked in AIMS). A label another entity holds is left (false).</summary>
-    private static async Task<bool> ApplyLabelAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, LocalEntity l, string? label)
+    /// <summary>Audit action of every label the sync takes from AIMS into an entity (old and new label code).</summary>
+    public const string LabelFromAimsAudit = "sync_label_from_aims";
+
+    private enum LabelTaken { Same, Taken, HeldElsewhere }
+
+    /// <summary>
+    /// The entity now holds the label AIMS shows (null: none), audited; a label another entity holds is left
+    /// (<see cref="LabelTaken.HeldElsewhere"/>).
+    /// </summary>
+    private static async Task<LabelTaken> ApplyLabelAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, LocalEntity l, string? label)
     {
-        if (l.EntityType == EntityTypes.Person || l.Label == label) return true;
+        if (l.EntityType == EntityTypes.Person || l.Label == label) return LabelTaken.Same;
         var table = l.EntityType == EntityTypes.Space ? "spaces" : "conference_rooms";
         try
         {
@@ -334,13 +450,15 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
         }
         catch (ApiException e) when (e.Status == 409)
         {
-            return false;
+            return LabelTaken.HeldElsewhere;
         }
         await c.ExecuteAsync($"""
             UPDATE {table} SET label_code = @label, version = version + 1, updated_at = now(), sync_status = 'synced', last_synced_at = now(), sync_error = NULL
             WHERE org_id = @orgId AND id = @id
             """, new { orgId, id = l.EntityId, label }, tx);
-        return true;
+        await AuditLog.WriteAsync(c, tx, new AuditContext(orgId, null, null, "sync-engine"), LabelFromAimsAudit, l.EntityType, l.EntityId,
+            new { labelCode = l.Label }, new { labelCode = label });
+        return LabelTaken.Taken;
     }
 
     public static async Task RecordConflictsAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid orgId, Guid jobId, SyncPlan plan,
@@ -409,8 +527,16 @@ public sealed class SyncSteps(Db db, AimsClient aims, AimsConnections connection
 
     public static string[] Labels(string? label) => label is null ? [] : [label];
 
-    private sealed record LabelsDetail(string[]? Labels);
-    private sealed record InStepDetail(string Hash, string[]? Labels);
+    /// <summary>Push and PushLabel: the server's label (Label) and the labels AIMS showed (Labels).</summary>
+    private sealed record LabelsDetail(string? Label, string[]? Labels);
+    /// <summary>InStep: the entity's version and hash; Labels when both sides show the same labels (null: the label item decides).</summary>
+    private sealed record InStepDetail(string Hash, int Version, string[]? Labels, string[] AimsLabels);
+
+    private sealed class OutboxRow
+    {
+        public Guid EntityId { get; set; } public string Action { get; set; } = ""; public string Status { get; set; } = "";
+        public string? ArticleId { get; set; } public string? LabelCode { get; set; } public string? LastError { get; set; }
+    }
 
     private sealed class ItemRow
     {

@@ -10,7 +10,8 @@ public static class SyncJobTypes
 
 /// <summary>What a sync did. Downloaded: AIMS-side changes taken into the server; Uploaded: articles/labels written to
 /// (or deleted from) AIMS; Conflicts: changed on both sides and resolved; Errors: items that failed; Read: articles read from AIMS.</summary>
-public sealed record SyncStats(int Downloaded = 0, int Uploaded = 0, int Conflicts = 0, int Errors = 0, int Read = 0);
+/// <summary>LabelsTakenFromAims: labels the sync changed on entities to match AIMS (each audited as sync_label_from_aims).</summary>
+public sealed record SyncStats(int Downloaded = 0, int Uploaded = 0, int Conflicts = 0, int Errors = 0, int Read = 0, int LabelsTakenFromAims = 0);
 
 public sealed record SyncConflictDto(string ArticleId, string? EntityType, Guid? EntityId, string Kind, string Strategy, string Winner, DateTimeOffset CreatedAt);
 

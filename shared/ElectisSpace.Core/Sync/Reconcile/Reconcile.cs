@@ -56,7 +56,8 @@ public sealed record SyncPlan(IReadOnlyList<PlanItem> Items, IReadOnlyList<Confl
 /// <item>Existence: the server owns what exists. Missing in AIMS → pushed (an article deleted in AIMS is repaired).
 /// Missing on the server with a base (or a queued delete) → deleted locally, so deleted in AIMS (aims-wins keeps AIMS's
 /// edited copy when AIMS also changed it). Missing on the server and never synced → created in AIMS: imported.</item>
-/// <item>Labels are compared as sets, with their own base, by the same rules.</item>
+/// <item>Labels are compared as sets, with their own base, by the same rules; the base only ever holds labels AIMS
+/// showed, so a label AIMS never linked is never taken as unlinked in AIMS.</item>
 /// </list>
 /// </summary>
 public static class Reconciler
@@ -101,7 +102,9 @@ public static class Reconciler
         if (!l.HasLabels) return;
         var localLabels = l.Label is null ? [] : new[] { l.Label };
         if (SameSet(localLabels, a.Labels)) return;
-        var aimsLabelsChanged = b is not null ? !SameSet(b.Labels, a.Labels) : !l.Dirty;
+        // Without a base, AIMS showing no label is no AIMS change: it can't have unlinked what it never showed (a label
+        // AIMS refused or never saw). The server's label is pushed, and a refusal fails the entity with the reason.
+        var aimsLabelsChanged = b is not null ? !SameSet(b.Labels, a.Labels) : !l.Dirty && a.Labels.Count > 0;
         var localLabelsChanged = b is not null ? !SameSet(b.Labels, localLabels) : l.Dirty;
         if (!aimsLabelsChanged && !localLabelsChanged) localLabelsChanged = true; // drifted: the server's view is restored
         var labelWinner = Decide(aimsLabelsChanged, localLabelsChanged, strategy, l.UpdatedAt, a.LastModified ?? now);
