@@ -119,7 +119,9 @@ public sealed class DurableFullSyncTests(SyncTestApp app) : IClassFixture<SyncTe
         private readonly List<(string Name, string Input, string Output)> _unused = [.. history];
         public List<(string Name, string Input)> Calls { get; } = [];
 
-        public override async Task<T> CallActivityAsync<T>(TaskName name, object? input = null, TaskOptions? options = null)
+        // Answers synchronously: Durable runs an orchestrator on one thread, so the replay must not let the fanned-out
+        // batches (PushBatch then AwaitBatch each) race on the thread pool.
+        public override Task<T> CallActivityAsync<T>(TaskName name, object? input = null, TaskOptions? options = null)
         {
             var call = (name.Name, JsonSerializer.Serialize(input));
             Calls.Add(call);
@@ -127,8 +129,7 @@ public sealed class DurableFullSyncTests(SyncTestApp app) : IClassFixture<SyncTe
             Assert.True(index >= 0, $"The replay asked for an activity the history does not hold: {call}.");
             var recorded = _unused[index];
             _unused.RemoveAt(index);
-            await Task.Yield();
-            return JsonSerializer.Deserialize<T>(recorded.Output)!;
+            return Task.FromResult(JsonSerializer.Deserialize<T>(recorded.Output)!);
         }
 
         public override Task CallActivityAsync(TaskName name, object? input = null, TaskOptions? options = null) =>
