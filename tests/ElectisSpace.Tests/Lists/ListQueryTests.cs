@@ -302,12 +302,15 @@ public sealed class ListQueryTests(TestApp app) : IClassFixture<TestApp>
         foreach (var (what, plan) in plans)
         {
             Assert.False(plan.Contains("Seq Scan on people") || plan.Contains("Seq Scan on spaces"), $"{what} scans the whole table:\n{plan}");
-            Assert.True(plan.Contains("Index"), $"{what} uses no index:\n{plan}");
+            // An unfiltered count reads the organization's counter rows (row_counts, a few per organization): by its key or,
+            // while the shared table is small, by a scan of it; either way never the entity table.
+            if (!plan.Contains("on row_counts")) Assert.True(plan.Contains("Index"), $"{what} uses no index:\n{plan}");
         }
         Assert.Contains("people_search_trgm_idx", plans.Single(p => p.What == "people search (count)").Plan);
         Assert.Contains("spaces_search_trgm_idx", plans.Single(p => p.What == "spaces search (count)").Plan);
         Assert.Contains("people_org_created_idx", plans.Single(p => p.What == "people after a cursor").Plan);
-        Assert.Contains("row_counts_pkey", plans.Single(p => p.What == "people page 1 (count)").Plan);
+        Assert.Contains("on row_counts", plans.Single(p => p.What == "people page 1 (count)").Plan);
+        Assert.Contains("on row_counts", plans.Single(p => p.What == "spaces page 1 (count)").Plan);
     }
 
     private async Task<string> ExplainAsync(string sql, DynamicParameters args)

@@ -64,13 +64,12 @@ public static class TwoHostsScenario
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Sync:WorkerEnabled"] = "true",
             ["Sync:TimersEnabled"] = "false",
-            // The lease outlasts a push's whole AIMS call (one 5 s attempt, no retries): a claim that lapses while its POST
-            // is in flight lets the other host push a newer version that the late POST then overwrites (measured on a busy
-            // machine with a 3 s lease: 7 of 100 spaces left at an older edit). Bounding the AIMS call by the claim's lease
-            // is the product's follow-up; until then Sync:LeaseSeconds must exceed Aims:AttemptTimeoutSeconds x (1 + retries).
+            // A push's AIMS call (one attempt of up to 5 s) may outlast the 3 s lease: the claim's renewal keeps the jobs, so the
+            // other host never pushes a newer version that a late POST then overwrites (with this lease, before the renewal,
+            // 7 of 100 spaces ended at an older edit on a busy machine).
             ["Aims:AttemptTimeoutSeconds"] = "5",
             ["Aims:MaxRetries"] = "0",
-            ["Sync:LeaseSeconds"] = "15",
+            ["Sync:LeaseSeconds"] = "3",
             ["Sync:SweepIntervalSeconds"] = "1",
         };
 

@@ -68,17 +68,23 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
             Dictionary<Guid, PushOutcome> outcomes;
             try
             {
-                outcomes = await ExecuteAsync(orgId, jobs, ct);
+                await using (var lease = PushClaimLease.Hold(db, jobs, _o.Lease, log, ct))
+                    outcomes = await ExecuteAsync(orgId, jobs, lease.Token);
                 await RecordAsync(orgId, jobs, outcomes, ct);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // The claim's lease could not be kept (taken over, or the database unreachable for most of it): its AIMS
+                // work stopped before another worker may claim the jobs. What is still ours goes back; no delivery failed.
+                log.LogWarning("Push of {Count} jobs for organization {OrgId} stopped: its claim's lease could not be kept", jobs.Count, orgId);
+                try { await GiveBackAsync(jobs); } catch (Exception e) { log.LogWarning(e, "Giving back push jobs failed; their lease lapses"); }
+                return total;
             }
             catch
             {
                 // Not an AIMS answer (a bug, bad data, the database): give the jobs back at once so the message's next
                 // delivery meets the same failure, and the queue's dequeue count (then the poison queue) decides.
-                await db.ReadAsync(c => c.ExecuteAsync("""
-                    UPDATE sync_queue q SET status = 'pending', locked_until = NULL
-                    FROM unnest(@ids, @tokens) AS d(id, token) WHERE q.id = d.id AND q.claim_token = d.token AND q.status = 'processing'
-                    """, new { ids = jobs.Select(j => j.Id).ToArray(), tokens = jobs.Select(j => j.ClaimToken).ToArray() }), CancellationToken.None);
+                await GiveBackAsync(jobs);
                 throw;
             }
             total += jobs.Count;
@@ -86,6 +92,12 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
         }
         return total;
     }
+
+    /// <summary>Makes this claim's jobs pending again at once (fenced: a job another claim holds is left alone).</summary>
+    private Task GiveBackAsync(List<PushJob> jobs) => db.ReadAsync(c => c.ExecuteAsync("""
+        UPDATE sync_queue q SET status = 'pending', locked_until = NULL
+        FROM unnest(@ids, @tokens) AS d(id, token) WHERE q.id = d.id AND q.claim_token = d.token AND q.status = 'processing'
+        """, new { ids = jobs.Select(j => j.Id).ToArray(), tokens = jobs.Select(j => j.ClaimToken).ToArray() }), CancellationToken.None);
 
     // ---- claim -----------------------------------------------------------------------------------------------
 
