@@ -20,6 +20,7 @@ public sealed class PushFencingTests(ManualPostgresSyncApp app) : IClassFixture<
         var article = $"SL{Guid.NewGuid():N}"[..16];
         var space = await org.Admin.CreateSpaceAsync(article, data: new { floor = "1" });
         var processor = app.Services.GetRequiredService<PushProcessor>();
+        var otherInstance = ActivatorUtilities.CreateInstance<PushProcessor>(app.Services); // worker B, as on another instance
 
         // Worker A's POST of edit 1 is held on its way to AIMS for longer than the lease.
         var hold = app.Aims.Faults.HoldNext("/articles", "POST");
@@ -31,7 +32,7 @@ public sealed class PushFencingTests(ManualPostgresSyncApp app) : IClassFixture<
 
         // Edit 2 meanwhile; worker B finds nothing to claim: A's job still holds the article's key.
         await HttpAssert.Status(await org.Admin.PatchAsJsonAsync($"/api/spaces/{space.Id()}", new { data = new { floor = "2" } }), HttpStatusCode.OK);
-        Assert.Equal(0, await processor.ProcessOrganizationAsync(org.OrgId));
+        Assert.Equal(0, await otherInstance.ProcessOrganizationAsync(org.OrgId));
 
         // A's write lands, then edit 2's: AIMS ends at the newest edit, and the server says synced.
         hold.Release.SetResult();
@@ -49,6 +50,7 @@ public sealed class PushFencingTests(ManualPostgresSyncApp app) : IClassFixture<
         var article = $"FE{Guid.NewGuid():N}"[..16];
         var space = await org.Admin.CreateSpaceAsync(article);
         var processor = app.Services.GetRequiredService<PushProcessor>();
+        var otherInstance = ActivatorUtilities.CreateInstance<PushProcessor>(app.Services); // worker B, as on another instance
 
         // Worker A's article POST is held on its way to AIMS (never released while A holds the claim).
         var logged = app.Aims.Requests.Snapshot().Count;
@@ -59,8 +61,8 @@ public sealed class PushFencingTests(ManualPostgresSyncApp app) : IClassFixture<
         // A's lease lapses as if its renewals could not reach the database; worker B claims the job again and AIMS
         // refuses it for good: dead letter, entity failed.
         await app.ExecAsync("UPDATE sync_queue SET locked_until = now() - interval '1 second' WHERE org_id = @OrgId AND status = 'processing'", new { org.OrgId });
-        app.Aims.Faults.FailNext("/articles", 1, 400, message: "refused for worker B");
-        await processor.ProcessOrganizationAsync(org.OrgId);
+        app.Aims.Faults.Add(new FaultRule { RouteContains = "/articles", Method = "POST", Kind = FaultKind.Status, Status = 400, Message = "refused for worker B" });
+        await otherInstance.ProcessOrganizationAsync(org.OrgId);
         Assert.Equal("dead", (await app.JobAsync(org.OrgId, space.Id(), "upsert_article")).Status);
 
         // A notices at its next renewal (every second) and gives up its POST, well before the 5 s attempt timeout would

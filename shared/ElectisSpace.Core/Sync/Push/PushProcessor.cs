@@ -57,8 +57,23 @@ public sealed class PushProcessor(Db db, AimsClient aims, AimsConnections connec
     private readonly SyncOptions _o = settings.Sync;
     private readonly ConcurrentDictionary<string, (AimsArticleFormat Format, DateTimeOffset At)> _formats = new();
 
-    /// <summary>Processes the organization's due jobs until none is left (or only waiting ones). Returns jobs handled.</summary>
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _running = new();
+
+    /// <summary>
+    /// Processes the organization's due jobs until none is left (or only waiting ones). Returns jobs handled. One run per
+    /// organization at a time in this process (another caller waits for it, then finds what is left): a full sync's
+    /// batches each await the outbox, and twenty runs at once, each recording up to a thousand results, kept two cores
+    /// so busy that result statements outlasted the command timeout (measured). Other instances still run beside it.
+    /// </summary>
     public async Task<int> ProcessOrganizationAsync(Guid orgId, CancellationToken ct = default)
+    {
+        var gate = _running.GetOrAdd(orgId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try { return await ProcessOrganizationExclusiveAsync(orgId, ct); }
+        finally { gate.Release(); }
+    }
+
+    private async Task<int> ProcessOrganizationExclusiveAsync(Guid orgId, CancellationToken ct)
     {
         var total = 0;
         for (var round = 0; round < MaxRounds; round++)
