@@ -69,8 +69,11 @@ public sealed class PushFencingTests(ManualPostgresSyncApp app) : IClassFixture<
         // have ended it: nothing of A reaches AIMS, and its end is recorded nowhere.
         try { await workerA.WaitAsync(TimeSpan.FromSeconds(10)); }
         finally { hold.Release.TrySetResult(); }
-        var postOfA = app.Aims.Requests.Snapshot().Skip(logged)
-            .Single(r => r.Method == "POST" && r.Path.EndsWith("/articles", StringComparison.Ordinal) && r.Status != 400); // not B's
+        // The emulator logs a request when it ends: the aborted one may be logged just after A returned.
+        static bool OfA(ElectisSpace.AimsEmulator.LoggedRequest r) =>
+            r.Method == "POST" && r.Path.EndsWith("/articles", StringComparison.Ordinal) && r.Status != 400; // not B's
+        await SyncApp.WaitUntilAsync(() => Task.FromResult(app.Aims.Requests.Snapshot().Skip(logged).Any(OfA)), "A's POST logged", 5_000);
+        var postOfA = app.Aims.Requests.Snapshot().Skip(logged).Single(OfA);
         Assert.Equal(0, postOfA.Status); // aborted by A
         Assert.True(postOfA.DurationMs < 4000, $"A's POST was given up after {postOfA.DurationMs:F0} ms, not at its next renewal");
         Assert.Null(app.Article(article));
