@@ -32,9 +32,6 @@ public sealed class PushClaimLease : IAsyncDisposable
     /// <summary>Cancelled when the claim's AIMS work must stop (lease ending or lost), or when the caller's token is.</summary>
     public CancellationToken Token => _work.Token;
 
-    /// <summary>Whether a renewal found a job no longer held by this claim.</summary>
-    public bool Lost { get; private set; }
-
     /// <summary>How long after a lease is won the work may still run: a margin before its end for clocks and the last bytes.</summary>
     private static TimeSpan WorkWindow(TimeSpan lease) => lease - lease / 6;
 
@@ -66,7 +63,6 @@ public sealed class PushClaimLease : IAsyncDisposable
                 }
                 if (renewed < ids.Length)
                 {
-                    Lost = true;
                     log.LogWarning("{Lost} of {Count} push jobs are no longer held by this claim; its AIMS work stops", ids.Length - renewed, ids.Length);
                     await _work.CancelAsync();
                     return;
