@@ -102,10 +102,11 @@ var appSettings = {
   // Live updates (GET /api/events, docs/events.md). A response through the Functions front end ends at 230 s, so a stream
   // ends itself before that and the client resumes with Last-Event-ID; the poller reads new events every 150 ms.
   Events__PollMilliseconds: '150'
+  Events__PollSpacingMilliseconds: '25'
   Events__HeartbeatMilliseconds: '15000'
   Events__RetentionMinutes: '10'
   Events__SessionCheckMilliseconds: '3000'
-  Events__StreamBuffer: '1000'
+  Events__StreamBuffer: '10000'
   Events__MaxStreamSeconds: '200'
 
   // Sync timers (NCRONTAB, six fields: the timer triggers bind %Sync:AliveSchedule% / %Sync:PullSchedule%) and the

@@ -55,6 +55,7 @@ public static class SettingNames
     public const string IdempotencyRetentionSeconds = "Idempotency:RetentionSeconds";
     public const string IdempotencyLeaseSeconds = "Idempotency:LeaseSeconds";
     public const string EventsPollMilliseconds = "Events:PollMilliseconds";
+    public const string EventsPollSpacingMilliseconds = "Events:PollSpacingMilliseconds";
     public const string EventsHeartbeatMilliseconds = "Events:HeartbeatMilliseconds";
     public const string EventsRetentionMinutes = "Events:RetentionMinutes";
     public const string EventsSessionCheckMilliseconds = "Events:SessionCheckMilliseconds";
@@ -213,10 +214,11 @@ public sealed record ServerSettings(
             Events = new ElectisSpace.Core.Events.EventsOptions
             {
                 PollInterval = TimeSpan.FromMilliseconds(Int(config, SettingNames.EventsPollMilliseconds, 150, 10, 60_000)),
+                PollSpacing = TimeSpan.FromMilliseconds(Int(config, SettingNames.EventsPollSpacingMilliseconds, 25, 0, 1_000)),
                 Heartbeat = TimeSpan.FromMilliseconds(Int(config, SettingNames.EventsHeartbeatMilliseconds, 15_000, 10, 600_000)),
                 Retention = TimeSpan.FromMinutes(Int(config, SettingNames.EventsRetentionMinutes, 10, 1, 24 * 60)),
                 SessionCheck = TimeSpan.FromMilliseconds(Int(config, SettingNames.EventsSessionCheckMilliseconds, 3_000, 10, 600_000)),
-                StreamBuffer = Int(config, SettingNames.EventsStreamBuffer, 1_000, 1, 1_000_000),
+                StreamBuffer = Int(config, SettingNames.EventsStreamBuffer, 10_000, 1, 1_000_000),
                 MaxStreamDuration = Int(config, SettingNames.EventsMaxStreamSeconds, 0, 0, 86_400) is var s and > 0 ? TimeSpan.FromSeconds(s) : null,
             },
         };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
 using ElectisSpace.Core.Auth;
@@ -38,6 +39,7 @@ public sealed class EventHub(Db db, ServerSettings settings, EventCommits commit
     private Task? _loop;
     private (long Xmax, DateTime Since)? _gap;
     private DateTime _nextSessionCheck;
+    private long _lastPoll;
 
     /// <summary>Streams open on this instance.</summary>
     public int Streams => Volatile.Read(ref _streams);
@@ -119,6 +121,9 @@ public sealed class EventHub(Db db, ServerSettings settings, EventCommits commit
             {
                 await commits.WaitAsync(_o.PollInterval, ct);
                 if (Streams == 0) continue;
+                var sincePoll = Stopwatch.GetElapsedTime(_lastPoll);
+                if (sincePoll < _o.PollSpacing) await Task.Delay(_o.PollSpacing - sincePoll, ct);
+                _lastPoll = Stopwatch.GetTimestamp();
                 var more = await PollAsync(ct);
                 if (DateTime.UtcNow >= _nextSessionCheck)
                 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -45,9 +46,13 @@ public sealed class EventStreamResult(EventHub hub, EventSubscriber subscriber, 
             {
                 if (reader.TryPeek(out _))
                 {
-                    await WriteBatchAsync(http, writes, ct, async t =>
+                    await WriteBatchAsync(http, writes, ct, _ =>
                     {
-                        while (reader.TryRead(out var frame)) await http.Response.Body.WriteAsync(frame.Bytes, t);
+                        // Copied into the response's pipe, one chunk and one send per batch: a push batch can be a
+                        // thousand events, and a thousand streams writing them one by one was most of the host's CPU.
+                        var body = http.Response.BodyWriter;
+                        while (reader.TryRead(out var frame)) body.Write(frame.Bytes.Span);
+                        return Task.CompletedTask;
                     });
                     continue;
                 }
@@ -112,7 +117,7 @@ public sealed class EventStreamResult(EventHub hub, EventSubscriber subscriber, 
         try
         {
             await write(writes.Token);
-            await http.Response.Body.FlushAsync(writes.Token);
+            await http.Response.BodyWriter.FlushAsync(writes.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
