@@ -68,7 +68,7 @@ public static class EventsBenchmark
                           $"{(rssAfter - rssBefore) * 1024 / streams:F1} KB per stream");
 
         // Latency: one change at a time, from sending the request that commits it to its event on each stream.
-        using var writer = host.Client(token, connections: 128);
+        using var writer = host.Client(token, connections: 256);
         var sent = new ConcurrentDictionary<string, long>();
         for (var i = 0; i < 50; i++)
         {
@@ -97,7 +97,7 @@ public static class EventsBenchmark
         var clock = Stopwatch.StartNew();
         var total = rate * seconds;
         var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 128).Select(async _ =>
+        await Task.WhenAll(Enumerable.Range(0, 256).Select(async _ =>
         {
             while (Interlocked.Increment(ref next) is var k && k < total)
             {

@@ -287,6 +287,11 @@ public static class LoadBench
                             with { Clients = clients, Sessions = sessions };
                         floor.Add(f);
                         Console.WriteLine($"floor: {f.Workload,-20} {f.Clients,4} clients ({f.Sessions} sessions) {f.Transactions,6} tx {f.TransactionsPerSecond,9:N0} tx/s  latency avg {f.LatencyAverageMs,7:N1} ms  PostgreSQL {f.PostgresMs:N3} ms CPU/tx  ({f.Cpu}){(f.Error is null ? "" : "  error: " + f.Error)}");
+                        if (clients != ranWrites.Max(x => x.Clients)) continue;
+                        // The same transaction in one round trip (a pipeline): the most that writing each change as one
+                        // statement (entity, audit, events and outbox rows together) could save PostgreSQL (issue 37).
+                        var p1 = await PgbenchFloor.RunAsync(Path.Combine(pg.BinDirectory, "pgbench"), conn, cpu, workload, PgbenchFloor.OneRoundTrip(script), sessions, o.Seconds, variables);
+                        Console.WriteLine($"floor: {p1.Workload,-20} one round trip  {p1.Transactions,6} tx {p1.TransactionsPerSecond,9:N0} tx/s  latency avg {p1.LatencyAverageMs,7:N1} ms  PostgreSQL {p1.PostgresMs:N3} ms CPU/tx  ({p1.Cpu}){(p1.Error is null ? "" : "  error: " + p1.Error)}");
                     }
             }
             await PgbenchFloor.DropTablesAsync(conn);

@@ -150,6 +150,10 @@ public static class PgbenchFloor
             """),
     ];
 
+    /// <summary>The script with its transaction sent as one pipeline: every statement from BEGIN to COMMIT in one round trip.</summary>
+    public static string OneRoundTrip(string script) =>
+        script.Replace("BEGIN;\n", "\\startpipeline\nBEGIN;\n").Replace("COMMIT;", "COMMIT;\n\\endpipeline");
+
     /// <summary>Writes floor_moves (AssignMoves' person/desk pairs) and floor_rooms for the scripts to pick from; dropped by <see cref="DropTablesAsync"/>.</summary>
     public static async Task CreateTablesAsync(string conn, Guid[] movers, Guid[] deskA, Guid[] deskB, Guid[] rooms)
     {
