@@ -407,15 +407,21 @@ public static class SyncEntities
         EntityTypes.Space => "spaces", EntityTypes.Person => "people", EntityTypes.Conference => "conference_rooms", _ => null,
     };
 
-    /// <summary>
-    /// SQL: no job of the entity (type and id are SQL expressions) is pending or processing, other than except. OFFSET 0
-    /// keeps it a probe per entity (sync_queue_open_entity_idx): made an anti-join, a planner whose statistics lag the
-    /// queue's churn (a new organization, an import, a burst of writes) estimated one row on each side and scanned all of
-    /// the organization's open jobs for every entity marked (0.3-2.6 s for a few hundred spaces at 500 changes/s).
-    /// </summary>
+    /// <summary>SQL: no job of the entity (type and id are SQL expressions) is pending or processing, other than except.</summary>
     private static string NoOpenJob(string type, string id, string? except = null) =>
         $"NOT EXISTS (SELECT 1 FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = {type} AND o.entity_id = {id}" +
-        $"{(except is null ? "" : $" AND o.id <> {except}")} AND o.status IN ('pending', 'processing') OFFSET 0)";
+        $"{(except is null ? "" : $" AND o.id <> {except}")} AND o.status IN ('pending', 'processing'))";
+
+    /// <summary>
+    /// SQL: the entities among <paramref name="ids"/> (an array expression) with a job of the type pending or processing,
+    /// as an array read ONCE per statement. A batch's "no open job" check written per entity (NOT EXISTS) was planned,
+    /// with statistics lagging the queue's churn (a new organization, a full sync, a burst of writes), as a scan of the
+    /// organization's open jobs for every entity — seconds to a minute per statement, 17–60 s full syncs, and live-update
+    /// streams stalled behind its events. Read once, the worst plan is one such scan.
+    /// </summary>
+    private static string OpenJobsAmong(string type, string ids) =>
+        $"ARRAY(SELECT o.entity_id FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = {type} AND o.entity_id = ANY({ids})" +
+        " AND o.status IN ('pending', 'processing'))";
 
     /// <summary>
     /// Entities whose jobs are done (already marked completed in this transaction): synced if unchanged and nothing else
@@ -432,7 +438,8 @@ public static class SyncEntities
                 UPDATE people p SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
                 FROM unnest(@ids) AS d(id)
                 WHERE p.org_id = @orgId AND p.assigned_space_id = d.id AND p.sync_status = 'pending'
-                  AND {NoOpenJob("'person'", "p.id")} AND {NoOpenJob("'space'", "d.id")}
+                  AND p.id <> ALL ({OpenJobsAmong("'person'", "ARRAY(SELECT x.id FROM people x WHERE x.org_id = @orgId AND x.assigned_space_id = ANY(@ids))")})
+                  AND d.id <> ALL ({OpenJobsAmong("'space'", "@ids")})
                 RETURNING p.org_id, p.id, p.version, p.sync_status, p.sync_error)
             {ChangeEvents.SyncStatusFrom("changed", "'person'")}
             """;
@@ -441,7 +448,7 @@ public static class SyncEntities
             WITH changed AS (
                 UPDATE {table} e SET sync_status = 'synced', sync_error = NULL, last_synced_at = now()
                 FROM unnest(@ids, @versions) AS d(id, v)
-                WHERE e.org_id = @orgId AND e.id = d.id AND e.version = d.v AND {NoOpenJob("@entityType", "e.id")}
+                WHERE e.org_id = @orgId AND e.id = d.id AND e.version = d.v AND e.id <> ALL ({OpenJobsAmong("@entityType", "@ids")})
                 RETURNING e.org_id, e.id, e.version, e.sync_status, e.sync_error)
             {ChangeEvents.SyncStatusFrom("changed", "@entityType")}
             {occupants}
