@@ -11,6 +11,7 @@ using ElectisSpace.Core.Sync.FullSync;
 using ElectisSpace.Core.Sync.Jobs;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using ElectisSpace.Tests.Infrastructure;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -40,7 +41,7 @@ public class SyncBenchmark
         _server = await BenchmarkServer.StartAsync();
         _aims = await AimsEmulatorHost.StartAsync();
         _aimsSynced = await AimsEmulatorHost.StartAsync();
-        _durable = await DurableTaskTestHost.StartAsync(r => FullSyncOrchestration.Register(r, _server.Services.GetRequiredService<SyncSteps>()));
+        _durable = await DurableTestHosts.StartAsync(r => FullSyncOrchestration.Register(r, _server.Services.GetRequiredService<SyncSteps>()));
         var sb = new StringBuilder("externalId,name,floor\n");
         for (var i = 0; i < Articles; i++) sb.Append($"D{i:00000},Desk {i},{i % 12}\n");
         _csv = Encoding.UTF8.GetBytes(sb.ToString());

@@ -103,7 +103,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         return dir?.FullName ?? throw new InvalidOperationException("ElectisSpace.sln not found");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

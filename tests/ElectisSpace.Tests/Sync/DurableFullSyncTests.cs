@@ -25,7 +25,7 @@ public sealed class DurableFullSyncTests(SyncTestApp app) : IClassFixture<SyncTe
     private readonly System.Collections.Concurrent.ConcurrentQueue<(string Name, string Input, string Output)> _executed = new();
 
     public async Task InitializeAsync() =>
-        _host = await DurableTaskTestHost.StartAsync(r => FullSyncOrchestration.Register(r, app.Services.GetRequiredService<SyncSteps>(),
+        _host = await DurableTestHosts.StartAsync(r => FullSyncOrchestration.Register(r, app.Services.GetRequiredService<SyncSteps>(),
             a => { if (a.Error is null) _executed.Enqueue((a.Step, JsonSerializer.Serialize(a.Input), JsonSerializer.Serialize(a.Output))); }));
 
     public async Task DisposeAsync() => await _host.DisposeAsync();

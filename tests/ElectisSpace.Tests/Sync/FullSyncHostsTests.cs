@@ -30,7 +30,7 @@ public sealed class FullSyncHostsTests(SyncTestApp app) : IClassFixture<SyncTest
     private async Task<(List<(string, bool)> Attempts, string Status)> DurableAsync(Guid orgId)
     {
         var attempts = new ConcurrentQueue<StepAttempt>();
-        await using var host = await DurableTaskTestHost.StartAsync(r => FullSyncOrchestration.Register(r, _steps, attempts.Enqueue));
+        await using var host = await DurableTestHosts.StartAsync(r => FullSyncOrchestration.Register(r, _steps, attempts.Enqueue));
         var (jobId, _) = await SyncJobStore.CreateAsync(app.Db, orgId, SyncJobTypes.Full, "api", null);
         var instanceId = FullSyncOrchestration.InstanceId(orgId);
         await host.Client.ScheduleNewOrchestrationInstanceAsync(FullSyncFlow.Name, new FullSyncInput(jobId, 3, 50), new StartOrchestrationOptions(instanceId));

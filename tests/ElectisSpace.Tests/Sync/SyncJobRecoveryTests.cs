@@ -105,7 +105,7 @@ public sealed class DurableSyncJobRecoveryTests(DurableJobLeaseApp app) : IClass
         await using var w = await SyncWorld.CreateAsync(app);
         await w.Org.Admin.CreateSpaceAsync("S-1");
         // A Durable backend that is gone: its client fails every call.
-        var gone = await DurableTaskTestHost.StartAsync(r => { });
+        var gone = await DurableTestHosts.StartAsync(r => { });
         var goneClient = gone.Client;
         await gone.DisposeAsync();
         await Assert.ThrowsAnyAsync<Exception>(() => new DurableFullSyncStarter(goneClient, app.Services).StartAsync(w.Org.OrgId, null, default));
@@ -114,7 +114,7 @@ public sealed class DurableSyncJobRecoveryTests(DurableJobLeaseApp app) : IClass
         Assert.Equal("failed", status);
         Assert.Contains("could not be scheduled", error);
 
-        await using var host = await DurableTaskTestHost.StartAsync(r => FullSyncOrchestration.Register(r, app.Services.GetRequiredService<SyncSteps>()));
+        await using var host = await DurableTestHosts.StartAsync(r => FullSyncOrchestration.Register(r, app.Services.GetRequiredService<SyncSteps>()));
         var (jobId, started) = await new DurableFullSyncStarter(host.Client, app.Services).StartAsync(w.Org.OrgId, null, default);
         Assert.True(started);
         await WaitInstanceAsync(host.Client, w.Org.OrgId);
@@ -133,7 +133,7 @@ public sealed class DurableSyncJobRecoveryTests(DurableJobLeaseApp app) : IClass
             CREATE TRIGGER {fn} BEFORE UPDATE ON sync_jobs FOR EACH ROW
                 WHEN (NEW.status = 'completed' AND NEW.org_id = '{w.Org.OrgId}') EXECUTE FUNCTION {fn}();
             """);
-        await using var host = await DurableTaskTestHost.StartAsync(r => FullSyncOrchestration.Register(r, app.Services.GetRequiredService<SyncSteps>()));
+        await using var host = await DurableTestHosts.StartAsync(r => FullSyncOrchestration.Register(r, app.Services.GetRequiredService<SyncSteps>()));
         var starter = new DurableFullSyncStarter(host.Client, app.Services);
         try
         {
@@ -158,7 +158,7 @@ public sealed class DurableSyncJobRecoveryTests(DurableJobLeaseApp app) : IClass
     {
         await using var w = await SyncWorld.CreateAsync(app);
         await w.Org.Admin.CreateSpaceAsync("F-1");
-        await using var host = await DurableTaskTestHost.StartAsync(r => FullSyncOrchestration.Register(r, app.Services.GetRequiredService<SyncSteps>()));
+        await using var host = await DurableTestHosts.StartAsync(r => FullSyncOrchestration.Register(r, app.Services.GetRequiredService<SyncSteps>()));
         var sweeper = app.Services.GetRequiredService<SyncJobSweeper>();
         Task<int> SweepAsync() => sweeper.SweepAsync((job, ct) => DurableFullSyncStarter.IsRunningAsync(host.Client, job, ct));
 
