@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
+using ElectisSpace.Tests.Infrastructure;
 
 namespace ElectisSpace.Benchmarks;
 
@@ -60,7 +60,7 @@ public sealed class HostProcess : IDisposable
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "ElectisSpace.sln"))) root = root.Parent;
         var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("repository root not found"),
             "functions", "ElectisSpace.Standalone", "bin", configuration, "net10.0", "ElectisSpace.Standalone.dll");
-        var port = FreePort();
+        var port = FreePorts.Next();
         var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         psi.Environment["DOTNET_ENVIRONMENT"] = psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
@@ -132,12 +132,6 @@ public sealed class HostProcess : IDisposable
         public void Dispose() => _stop.Cancel();
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     private bool _disposed;
 

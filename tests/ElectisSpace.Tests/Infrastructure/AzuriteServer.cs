@@ -30,7 +30,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         var exe = await FindOrInstallAsync();
         var dir = Path.Combine(Path.GetTempPath(), $"electis-azurite-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
-        var server = new AzuriteServer(exe, dir, FreePort());
+        var server = new AzuriteServer(exe, dir, FreePorts.Next());
         await server.StartAsync();
         return server;
     }
@@ -103,10 +103,4 @@ public sealed class AzuriteServer : IAsyncDisposable
         return dir?.FullName ?? throw new InvalidOperationException("ElectisSpace.sln not found");
     }
 
-    internal static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

@@ -18,7 +18,7 @@ public static class DurableTestHosts
         {
             try
             {
-                return await DurableTaskTestHost.StartAsync(registry, new DurableTaskTestHostOptions { Port = AzuriteServer.FreePort() });
+                return await DurableTaskTestHost.StartAsync(registry, new DurableTaskTestHostOptions { Port = FreePorts.Next() });
             }
             catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or SocketException)
             {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using ElectisSpace.Core.Database;
 using Npgsql;
 
@@ -83,7 +81,7 @@ public sealed class PostgresServer : IAsyncDisposable
         if (asRoot) await RunAsync("chown", $"-R postgres:postgres {root}");
 
         await RunPgAsync(asRoot, Path.Combine(binDir, "initdb"), $"-D {dataDir} -U postgres --auth=trust -E UTF8 --no-sync");
-        var port = FreePort();
+        var port = FreePorts.Next();
         var server = new PostgresServer(dataDir, binDir, port, durable);
         await server.StartServerAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopSync();
@@ -180,12 +178,6 @@ public sealed class PostgresServer : IAsyncDisposable
         throw new InvalidOperationException("PostgreSQL server binaries (initdb, pg_ctl) not found; install the postgresql package or set PG_BIN.");
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     private static Task RunPgAsync(bool asRoot, string exe, string args) =>
         asRoot ? RunAsync("runuser", $"-u postgres -- {exe} {args}") : RunAsync(exe, args);

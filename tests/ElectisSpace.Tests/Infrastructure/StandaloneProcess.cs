@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 
 namespace ElectisSpace.Tests.Infrastructure;
 
@@ -17,7 +15,7 @@ public sealed class StandaloneProcess : IDisposable
 
     public static async Task<StandaloneProcess> StartAsync(IDictionary<string, string> settings)
     {
-        var port = FreePort();
+        var port = FreePorts.Next();
         var dll = Path.Combine(AppContext.BaseDirectory, "ElectisSpace.Standalone.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(dll);
@@ -55,12 +53,6 @@ public sealed class StandaloneProcess : IDisposable
         _process.WaitForExit(10_000);
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {
