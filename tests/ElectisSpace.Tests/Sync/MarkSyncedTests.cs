@@ -17,7 +17,7 @@ namespace ElectisSpace.Tests.Sync;
 public sealed class MarkSyncedTests
 {
     [Fact]
-    public async Task Marking_a_batch_synced_probes_each_entitys_open_jobs_and_keeps_those_with_one_pending()
+    public async Task Marking_a_batch_synced_reads_its_open_jobs_once_and_keeps_those_with_one_pending()
     {
         // A database of its own, freshly cloned: its tables have never been analyzed, as a new deployment's or a new
         // organization's burst looks to the planner.

@@ -416,8 +416,8 @@ public static class SyncEntities
     /// SQL: the entities among <paramref name="ids"/> (an array expression) with a job of the type pending or processing,
     /// as an array read ONCE per statement. A batch's "no open job" check written per entity (NOT EXISTS) was planned,
     /// with statistics lagging the queue's churn (a new organization, a full sync, a burst of writes), as a scan of the
-    /// organization's open jobs for every entity — seconds to a minute per statement, 17–60 s full syncs, and live-update
-    /// streams stalled behind its events. Read once, the worst plan is one such scan.
+    /// organization's open jobs for every entity — up to 23 s a statement, full syncs of 17–72 s, and live-update streams
+    /// stalled behind its events. Read once, the worst plan is one such scan.
     /// </summary>
     private static string OpenJobsAmong(string type, string ids) =>
         $"ARRAY(SELECT o.entity_id FROM sync_queue o WHERE o.org_id = @orgId AND o.entity_type = {type} AND o.entity_id = ANY({ids})" +
