@@ -67,12 +67,16 @@ public sealed class PushFencingTests(ManualPostgresSyncApp app) : IClassFixture<
 
         // A notices at its next renewal (every second) and gives up its POST, well before the 5 s attempt timeout would
         // have ended it: nothing of A reaches AIMS, and its end is recorded nowhere.
-        try { await workerA.WaitAsync(TimeSpan.FromSeconds(10)); }
-        finally { hold.Release.TrySetResult(); }
-        // The emulator logs a request when it ends: the aborted one may be logged just after A returned.
+        // The emulator logs a request when it ends, and sees A's abort only when its connection's close arrives, just
+        // after A returned: the hold is released only once that is logged, or a release first would let the POST in.
         static bool OfA(ElectisSpace.AimsEmulator.LoggedRequest r) =>
             r.Method == "POST" && r.Path.EndsWith("/articles", StringComparison.Ordinal) && r.Status != 400; // not B's
-        await SyncApp.WaitUntilAsync(() => Task.FromResult(app.Aims.Requests.Snapshot().Skip(logged).Any(OfA)), "A's POST logged", 5_000);
+        try
+        {
+            await workerA.WaitAsync(TimeSpan.FromSeconds(10));
+            await SyncApp.WaitUntilAsync(() => Task.FromResult(app.Aims.Requests.Snapshot().Skip(logged).Any(OfA)), "A's POST logged", 5_000);
+        }
+        finally { hold.Release.TrySetResult(); }
         var postOfA = app.Aims.Requests.Snapshot().Skip(logged).Single(OfA);
         Assert.Equal(0, postOfA.Status); // aborted by A
         Assert.True(postOfA.DurationMs < 4000, $"A's POST was given up after {postOfA.DurationMs:F0} ms, not at its next renewal");
