@@ -132,7 +132,6 @@ public sealed class HostProcess : IDisposable
         public void Dispose() => _stop.Cancel();
     }
 
-
     private bool _disposed;
 
     public void Dispose()

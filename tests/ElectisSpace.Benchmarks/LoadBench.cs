@@ -276,6 +276,8 @@ public static class LoadBench
                     ["moves"] = movers.Length.ToString(), ["rooms"] = seed.RoomIds.Length.ToString(),
                 };
                 Console.WriteLine("\nfloor: the same write transactions run by pgbench against this database (PostgreSQL's CPU alone)");
+                static void PrintFloor(PgbenchFloor.Result f, string runs) =>
+                    Console.WriteLine($"floor: {f.Workload,-20} {runs} {f.Transactions,6} tx {f.TransactionsPerSecond,9:N0} tx/s  latency avg {f.LatencyAverageMs,7:N1} ms  PostgreSQL {f.PostgresMs:N3} ms CPU/tx  ({f.Cpu}){(f.Error is null ? "" : "  error: " + f.Error)}");
                 foreach (var (workload, script) in PgbenchFloor.Scripts)
                     foreach (var clients in ranWrites.Where(x => x.Workload == workload).Select(x => x.Clients))
                     {
@@ -286,12 +288,12 @@ public static class LoadBench
                         var f = await PgbenchFloor.RunAsync(Path.Combine(pg.BinDirectory, "pgbench"), conn, cpu, workload, script, sessions, o.Seconds, variables)
                             with { Clients = clients, Sessions = sessions };
                         floor.Add(f);
-                        Console.WriteLine($"floor: {f.Workload,-20} {f.Clients,4} clients ({f.Sessions} sessions) {f.Transactions,6} tx {f.TransactionsPerSecond,9:N0} tx/s  latency avg {f.LatencyAverageMs,7:N1} ms  PostgreSQL {f.PostgresMs:N3} ms CPU/tx  ({f.Cpu}){(f.Error is null ? "" : "  error: " + f.Error)}");
+                        PrintFloor(f, $"{f.Clients,4} clients ({f.Sessions} sessions)");
                         if (clients != ranWrites.Max(x => x.Clients)) continue;
                         // The same transaction in one round trip (a pipeline): the most that writing each change as one
                         // statement (entity, audit, events and outbox rows together) could save PostgreSQL (issue 37).
                         var p1 = await PgbenchFloor.RunAsync(Path.Combine(pg.BinDirectory, "pgbench"), conn, cpu, workload, PgbenchFloor.OneRoundTrip(script), sessions, o.Seconds, variables);
-                        Console.WriteLine($"floor: {p1.Workload,-20} one round trip  {p1.Transactions,6} tx {p1.TransactionsPerSecond,9:N0} tx/s  latency avg {p1.LatencyAverageMs,7:N1} ms  PostgreSQL {p1.PostgresMs:N3} ms CPU/tx  ({p1.Cpu}){(p1.Error is null ? "" : "  error: " + p1.Error)}");
+                        PrintFloor(p1, "one round trip ");
                     }
             }
             await PgbenchFloor.DropTablesAsync(conn);

@@ -9,9 +9,9 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ElectisSpace.AimsEmulator;
 using ElectisSpace.Core.Sync.FullSync;
 using ElectisSpace.Core.Sync.Jobs;
+using ElectisSpace.Tests.Infrastructure;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
-using ElectisSpace.Tests.Infrastructure;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

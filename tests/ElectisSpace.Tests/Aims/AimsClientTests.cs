@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ElectisSpace.AimsEmulator;
 using ElectisSpace.Core.Aims;
 using ElectisSpace.Core.Settings;
+using ElectisSpace.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Article = ElectisSpace.Core.Aims.AimsArticle;
 
@@ -336,8 +337,7 @@ public sealed class AimsClientTests : IAsyncLifetime
         Assert.True(up.Up);
         Assert.Equal(405, up.HttpStatus);
 
-        var port = System.Net.NetworkInformation.IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Max(e => e.Port) + 1;
-        var down = await _client.CheckAliveAsync($"http://127.0.0.1:{(port > 65535 ? 1 : port)}");
+        var down = await _client.CheckAliveAsync($"http://127.0.0.1:{FreePorts.Next()}"); // nothing listens there
         Assert.False(down.Up);
         Assert.NotNull(down.Error);
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using ElectisSpace.Tests.Infrastructure;
 
 namespace ElectisSpace.Tests.Health;
@@ -33,7 +32,7 @@ public sealed class HealthTests(TestApp app) : IClassFixture<TestApp>
     public async Task Readiness_is_503_degraded_when_the_database_is_unreachable()
     {
         // A host pointed at a port nobody listens on.
-        var deadPort = DeadPort();
+        var deadPort = FreePorts.Next(); // free a moment ago: nothing answers there
         var settings = TestApp.DefaultSettings($"Host=127.0.0.1;Port={deadPort};Username=postgres;Database=none;Timeout=2");
         var (host, address) = await TestApp.StartHostAsync(settings, migrate: false);
         await using var _ = host;
@@ -81,7 +80,7 @@ public sealed class HealthTests(TestApp app) : IClassFixture<TestApp>
     [Fact]
     public async Task Readiness_is_degraded_when_nothing_answers_at_the_AIMS_address()
     {
-        var deadPort = DeadPort();
+        var deadPort = FreePorts.Next(); // free a moment ago: nothing answers there
         var settings = TestApp.DefaultSettings(app.ConnectionString);
         settings["Aims:DefaultBaseUrl"] = $"http://127.0.0.1:{deadPort}";
         var (host, address) = await TestApp.StartHostAsync(settings, migrate: false);
@@ -91,15 +90,5 @@ public sealed class HealthTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal("error", body.GetProperty("checks").GetProperty("aims").GetProperty("status").GetString());
         Assert.Equal("ok", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
         await host.StopAsync();
-    }
-
-    /// <summary>A loopback port that was free a moment ago, so nothing answers there.</summary>
-    private static int DeadPort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }

@@ -102,5 +102,4 @@ public sealed class AzuriteServer : IAsyncDisposable
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ElectisSpace.sln"))) dir = dir.Parent;
         return dir?.FullName ?? throw new InvalidOperationException("ElectisSpace.sln not found");
     }
-
 }

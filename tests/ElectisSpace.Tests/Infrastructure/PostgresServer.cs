@@ -178,7 +178,6 @@ public sealed class PostgresServer : IAsyncDisposable
         throw new InvalidOperationException("PostgreSQL server binaries (initdb, pg_ctl) not found; install the postgresql package or set PG_BIN.");
     }
 
-
     private static Task RunPgAsync(bool asRoot, string exe, string args) =>
         asRoot ? RunAsync("runuser", $"-u postgres -- {exe} {args}") : RunAsync(exe, args);
 

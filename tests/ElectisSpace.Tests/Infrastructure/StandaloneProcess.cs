@@ -53,7 +53,6 @@ public sealed class StandaloneProcess : IDisposable
         _process.WaitForExit(10_000);
     }
 
-
     public void Dispose()
     {
         Kill();
